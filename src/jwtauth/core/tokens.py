@@ -1,0 +1,227 @@
+"""Access and refresh tokens: issue and verify, independent of Django and DRF.
+
+Access tokens follow the JWT profile for access tokens (RFC 9068): header
+``typ: at+jwt``, claims ``sub``, ``iat``, ``exp``, ``jti``, ``sid`` and, when
+configured, ``iss``/``aud``. Refresh tokens carry ``typ: refresh+jwt``. The two types
+are signed with different keys and each verifier insists on its own ``typ``, so one
+can never pass for the other even if someone configures one key for both
+(RFC 8725 §3.11, §3.12).
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from .errors import RefreshTokenExpired, RefreshTokenInvalid, TokenExpired, TokenInvalid
+from .jwt import decode_claims, sign, verify_jws, verify_registered_claims
+from .keys import KeySet
+
+__all__ = [
+    "ACCESS_TOKEN_TYP",
+    "REFRESH_TOKEN_TYP",
+    "AccessClaims",
+    "IssuedToken",
+    "RefreshClaims",
+    "TokenPolicy",
+    "issue_access_token",
+    "issue_refresh_token",
+    "new_jti",
+    "verify_access_token",
+    "verify_refresh_token",
+]
+
+ACCESS_TOKEN_TYP = "at+jwt"
+REFRESH_TOKEN_TYP = "refresh+jwt"
+
+_ACCESS_REQUIRED = ("exp", "iat", "sub", "jti", "sid")
+_REFRESH_REQUIRED = ("exp", "iat", "sub", "jti", "sid")
+
+
+@dataclass(frozen=True, slots=True)
+class TokenPolicy:
+    """How one token type is issued and verified.
+
+    Attributes:
+        keys: the key set (first key signs).
+        lifetime: how long a new token is valid.
+        leeway: clock skew tolerated when verifying.
+        issuer: ``iss`` to set and require, or ``None``.
+        audience: ``aud`` to set and require, or ``None``.
+    """
+
+    keys: KeySet
+    lifetime: timedelta
+    leeway: timedelta = timedelta(0)
+    issuer: str | None = None
+    audience: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AccessClaims:
+    """The verified claims of an access token.
+
+    Attributes:
+        sub: the user's primary key as a string.
+        sid: the refresh session (token family) id the token was minted from.
+        jti: the token's unique id.
+        iat: issued-at, NumericDate (seconds since the epoch, UTC).
+        exp: expiry, NumericDate.
+        kid: the ``kid`` of the key that signed it.
+    """
+
+    sub: str
+    sid: str
+    jti: str
+    iat: int
+    exp: int
+    kid: str
+
+
+@dataclass(frozen=True, slots=True)
+class RefreshClaims:
+    """The verified claims of a refresh token (see :class:`AccessClaims`)."""
+
+    sub: str
+    sid: str
+    jti: str
+    iat: int
+    exp: int
+    kid: str
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedToken:
+    """A freshly issued token.
+
+    Attributes:
+        token: the compact JWT.
+        jti: its ``jti``.
+        expires_at: its expiry (aware UTC datetime).
+        lifetime_seconds: seconds from issue to expiry (``expires_in`` on the wire).
+    """
+
+    token: str
+    jti: str
+    expires_at: datetime
+    lifetime_seconds: int
+
+
+def new_jti() -> str:
+    """A fresh random ``jti``: 128 bits from :mod:`secrets`, URL-safe."""
+    return secrets.token_urlsafe(16)
+
+
+def _issue(policy: TokenPolicy, typ: str, *, sub: str, sid: str, now: datetime, jti: str | None) -> IssuedToken:
+    issued_at = int(now.timestamp())
+    lifetime_seconds = int(policy.lifetime.total_seconds())
+    jti = jti or new_jti()
+    claims: dict[str, object] = {}
+    if policy.issuer is not None:
+        claims["iss"] = policy.issuer
+    claims["sub"] = sub
+    if policy.audience is not None:
+        claims["aud"] = policy.audience
+    claims.update(iat=issued_at, exp=issued_at + lifetime_seconds, jti=jti, sid=sid)
+    token = sign(claims, policy.keys.signing, typ)
+    return IssuedToken(
+        token=token,
+        jti=jti,
+        expires_at=now.replace(microsecond=0) + policy.lifetime,
+        lifetime_seconds=lifetime_seconds,
+    )
+
+
+def issue_access_token(
+    policy: TokenPolicy, *, sub: str, sid: str, now: datetime, jti: str | None = None
+) -> IssuedToken:
+    """Issue an access token (RFC 9068 profile).
+
+    Args:
+        policy: the access token policy.
+        sub: the user's primary key as a string.
+        sid: the refresh session id.
+        now: issue time (aware UTC).
+        jti: a ``jti`` to use instead of a random one.
+    """
+    return _issue(policy, ACCESS_TOKEN_TYP, sub=sub, sid=sid, now=now, jti=jti)
+
+
+def issue_refresh_token(
+    policy: TokenPolicy, *, sub: str, sid: str, now: datetime, jti: str | None = None
+) -> IssuedToken:
+    """Issue a refresh token for session ``sid`` (arguments as :func:`issue_access_token`)."""
+    return _issue(policy, REFRESH_TOKEN_TYP, sub=sub, sid=sid, now=now, jti=jti)
+
+
+def _verify(
+    token: object, policy: TokenPolicy, typ: str, required: tuple[str, ...], now: datetime
+) -> tuple[dict[str, object], str]:
+    header, payload = verify_jws(token, policy.keys, typ=typ)
+    claims = decode_claims(payload)
+    verify_registered_claims(
+        claims,
+        now=now,
+        leeway=policy.leeway,
+        required=required,
+        issuer=policy.issuer,
+        audience=policy.audience,
+    )
+    for name in ("sub", "jti", "sid"):
+        if not isinstance(claims[name], str):
+            raise TokenInvalid(f"{name} is not a string")
+    kid = header.get("kid")
+    return claims, kid if isinstance(kid, str) else policy.keys.keys[0].kid
+
+
+def verify_access_token(token: object, policy: TokenPolicy, *, now: datetime) -> AccessClaims:
+    """Verify an access token's signature, ``typ`` and claims.
+
+    Args:
+        token: the compact JWT from the ``Authorization`` header.
+        policy: the access token policy.
+        now: the current time (aware UTC).
+
+    Returns:
+        The verified :class:`AccessClaims`.
+
+    Raises:
+        TokenExpired (``token_expired``): past ``exp`` + leeway.
+        KeyUnknown (``key_unknown``): unknown ``kid``.
+        TokenInvalid (``token_invalid``): anything else wrong, including a refresh
+            token presented as an access token.
+    """
+    claims, kid = _verify(token, policy, ACCESS_TOKEN_TYP, _ACCESS_REQUIRED, now)
+    return AccessClaims(
+        sub=str(claims["sub"]),
+        sid=str(claims["sid"]),
+        jti=str(claims["jti"]),
+        iat=int(claims["iat"]),  # type: ignore[call-overload]
+        exp=int(claims["exp"]),  # type: ignore[call-overload]
+        kid=kid,
+    )
+
+
+def verify_refresh_token(token: object, policy: TokenPolicy, *, now: datetime) -> RefreshClaims:
+    """Verify a refresh token (as :func:`verify_access_token`, for ``refresh+jwt``).
+
+    Raises:
+        RefreshTokenExpired (``refresh_token_expired``): past ``exp`` + leeway.
+        RefreshTokenInvalid (``refresh_token_invalid``): anything else wrong,
+            including an access token presented as a refresh token.
+    """
+    try:
+        claims, kid = _verify(token, policy, REFRESH_TOKEN_TYP, _REFRESH_REQUIRED, now)
+    except TokenExpired as exc:
+        raise RefreshTokenExpired() from exc
+    except TokenInvalid as exc:
+        raise RefreshTokenInvalid(exc.reason) from exc
+    return RefreshClaims(
+        sub=str(claims["sub"]),
+        sid=str(claims["sid"]),
+        jti=str(claims["jti"]),
+        iat=int(claims["iat"]),  # type: ignore[call-overload]
+        exp=int(claims["exp"]),  # type: ignore[call-overload]
+        kid=kid,
+    )

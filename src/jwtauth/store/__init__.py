@@ -1,0 +1,1 @@
+"""Django adapters: refresh sessions (token families) in the database."""

@@ -1,0 +1,53 @@
+"""The refresh session model: one row per token family.
+
+Only the SHA-256 hash of the current refresh token's ``jti`` is stored, never a token.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+__all__ = ["RefreshSession"]
+
+
+class RefreshSession(models.Model):
+    """A refresh session, i.e. a token family started by one login.
+
+    Its ``id`` is the ``sid`` claim of every access and refresh token of the family.
+    Times are aware UTC datetimes.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="jwtauth_sessions",
+        verbose_name=_("user"),
+    )
+    created_at = models.DateTimeField(_("created at"))
+    last_used_at = models.DateTimeField(_("last used at"))
+    expires_at = models.DateTimeField(_("expires at"), db_index=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoke_reason = models.CharField(_("revoke reason"), max_length=32, blank=True, default="")
+    jti_hash = models.CharField(_("current refresh token jti hash"), max_length=64)
+    previous_jti_hash = models.CharField(_("replaced refresh token jti hash"), max_length=64, null=True, blank=True)  # noqa: DJ001 (None: never rotated)
+    rotated_at = models.DateTimeField(_("rotated at"), null=True, blank=True)
+    user_agent = models.CharField(_("user agent"), max_length=512, blank=True, default="")
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("refresh session")
+        verbose_name_plural = _("refresh sessions")
+        ordering = ("-created_at",)
+        indexes = [models.Index(fields=["user", "revoked_at"], name="jwtauth_session_user_live")]
+
+    def __str__(self) -> str:
+        return f"session {self.id} of user {self.user_id}"
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None

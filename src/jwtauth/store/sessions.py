@@ -1,0 +1,263 @@
+"""Refresh sessions: start, rotate (with reuse detection), revoke, and check.
+
+The token family rules live in :mod:`jwtauth.core.rotation`; this module applies them
+to the database with an atomic compare-and-swap, so concurrent refreshes with one
+token yield exactly one rotation on any database, without row locks.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import transaction
+
+from .. import signals
+from ..conf import get_settings
+from ..core.errors import (
+    RefreshTokenExpired,
+    RefreshTokenInvalid,
+    RefreshTokenReused,
+    RefreshTokenRevoked,
+    TokenRevoked,
+    UserInactive,
+)
+from ..core.rotation import FamilyState, Verdict, hash_jti, judge_refresh
+from ..core.tokens import (
+    AccessClaims,
+    IssuedToken,
+    issue_access_token,
+    issue_refresh_token,
+    new_jti,
+    verify_refresh_token,
+)
+from .models import RefreshSession
+
+__all__ = [
+    "LoginResult",
+    "RefreshResult",
+    "authenticate_access_claims",
+    "refresh_session",
+    "revoke_refresh_token",
+    "revoke_session",
+    "start_session",
+]
+
+logger = logging.getLogger("jwtauth")
+
+_USER_AGENT_MAX = 512
+
+
+@dataclass(frozen=True, slots=True)
+class LoginResult:
+    """A new session with its first access and refresh tokens."""
+
+    session: RefreshSession
+    access: IssuedToken
+    refresh: IssuedToken
+
+
+@dataclass(frozen=True, slots=True)
+class RefreshResult:
+    """The outcome of a refresh.
+
+    Attributes:
+        session: the token family.
+        access: the new access token.
+        refresh: the successor refresh token, or ``None`` when the presented token was
+            the just-replaced one within the grace period (no second successor).
+    """
+
+    session: RefreshSession
+    access: IssuedToken
+    refresh: IssuedToken | None
+
+
+def _now() -> datetime:
+    return get_settings().clock.now()
+
+
+def _can_authenticate(user: AbstractBaseUser) -> bool:
+    # Mirrors ModelBackend.user_can_authenticate: users without is_active are allowed.
+    return getattr(user, "is_active", True) is not False
+
+
+def start_session(user: AbstractBaseUser, *, user_agent: str = "", ip_address: str | None = None) -> LoginResult:
+    """Start a token family for ``user`` and issue its first tokens.
+
+    Args:
+        user: an authenticated, active user.
+        user_agent: the client's ``User-Agent`` (truncated to 512 characters).
+        ip_address: the client's IP address, or ``None``.
+
+    Returns:
+        A :class:`LoginResult`. One INSERT.
+    """
+    conf = get_settings()
+    now = _now()
+    jti = new_jti()
+    session = RefreshSession(
+        user=user,
+        created_at=now,
+        last_used_at=now,
+        expires_at=now + conf.refresh.lifetime,
+        jti_hash=hash_jti(jti),
+        user_agent=user_agent[:_USER_AGENT_MAX],
+        ip_address=ip_address,
+    )
+    session.save(force_insert=True)
+    sub, sid = str(user.pk), str(session.pk)
+    refresh = issue_refresh_token(conf.refresh, sub=sub, sid=sid, now=now, jti=jti)
+    access = issue_access_token(conf.access, sub=sub, sid=sid, now=now)
+    signals.session_started.send(sender=RefreshSession, session=session, user=user)
+    return LoginResult(session=session, access=access, refresh=refresh)
+
+
+def _state(session: RefreshSession) -> FamilyState:
+    return FamilyState(
+        current_jti_hash=session.jti_hash,
+        previous_jti_hash=session.previous_jti_hash,
+        rotated_at=session.rotated_at,
+        revoked_at=session.revoked_at,
+        expires_at=session.expires_at,
+    )
+
+
+def _load(sid: str) -> RefreshSession | None:
+    try:
+        return RefreshSession.objects.select_related("user").filter(pk=sid).first()
+    except Exception:  # a sid that is not a UUID: ValidationError / ValueError
+        return None
+
+
+def refresh_session(refresh_token: str) -> RefreshResult:
+    """Rotate a token family with the presented refresh token.
+
+    Implements refresh token rotation with reuse detection (RFC 9700 §4.14.2): the
+    current token gets a successor; the just-replaced one, within
+    ``REFRESH_REUSE_GRACE_PERIOD``, gets a new access token only; any other token of the
+    family revokes the whole family.
+
+    Args:
+        refresh_token: the compact JWT from the refresh cookie.
+
+    Returns:
+        A :class:`RefreshResult`. Two SQL queries for a rotation (SELECT, UPDATE).
+
+    Raises:
+        RefreshTokenInvalid (``refresh_token_invalid``): bad token, or its user is gone.
+        RefreshTokenExpired (``refresh_token_expired``): token or family expired.
+        RefreshTokenRevoked (``refresh_token_revoked``): family revoked, user inactive.
+        RefreshTokenReused (``refresh_token_reused``): reuse detected; family revoked.
+    """
+    conf = get_settings()
+    now = _now()
+    claims = verify_refresh_token(refresh_token, conf.refresh, now=now)
+    presented = hash_jti(claims.jti)
+    for _attempt in range(3):
+        session = _load(claims.sid)
+        if session is None:
+            # The family (or its user) was deleted.
+            raise RefreshTokenRevoked("session not found")
+        if str(session.user_id) != claims.sub:
+            raise RefreshTokenInvalid("sub does not match session")
+        if not _can_authenticate(session.user):
+            revoke_session(session, reason="user_inactive")
+            raise RefreshTokenRevoked("user inactive")
+        verdict = judge_refresh(_state(session), presented, now=now, grace_period=conf.refresh_reuse_grace_period)
+        if verdict is Verdict.REVOKED:
+            raise RefreshTokenRevoked()
+        if verdict is Verdict.EXPIRED:
+            raise RefreshTokenExpired("session expired")
+        if verdict is Verdict.REUSED:
+            revoke_session(session, reason="reuse")
+            logger.warning(
+                "jwtauth: refresh token reuse detected; token family revoked (user=%s sid=%s)",
+                session.user_id,
+                session.pk,
+            )
+            signals.refresh_token_reused.send(sender=RefreshSession, session=session, user=session.user)
+            raise RefreshTokenReused()
+        sub, sid = claims.sub, str(session.pk)
+        if verdict is Verdict.GRACE:
+            access = issue_access_token(conf.access, sub=sub, sid=sid, now=now)
+            return RefreshResult(session=session, access=access, refresh=None)
+        jti = new_jti()
+        # Compare-and-swap: only the request that still sees the presented token as
+        # current wins; every concurrent loser re-reads and lands in GRACE.
+        updated = RefreshSession.objects.filter(pk=session.pk, jti_hash=presented, revoked_at__isnull=True).update(
+            jti_hash=hash_jti(jti),
+            previous_jti_hash=presented,
+            rotated_at=now,
+            last_used_at=now,
+            expires_at=now + conf.refresh.lifetime,
+        )
+        if updated == 1:
+            refresh = issue_refresh_token(conf.refresh, sub=sub, sid=sid, now=now, jti=jti)
+            access = issue_access_token(conf.access, sub=sub, sid=sid, now=now)
+            signals.refresh_token_rotated.send(sender=RefreshSession, session=session, user=session.user)
+            return RefreshResult(session=session, access=access, refresh=refresh)
+    raise RefreshTokenRevoked("rotation contended")
+
+
+def revoke_session(session: RefreshSession, *, reason: str) -> bool:
+    """Revoke one token family at once.
+
+    Args:
+        session: the session to revoke.
+        reason: a short code stored in ``revoke_reason`` (e.g. ``"logout"``).
+
+    Returns:
+        ``True`` if this call revoked it, ``False`` if it was already revoked.
+    """
+    now = _now()
+    with transaction.atomic():
+        updated = RefreshSession.objects.filter(pk=session.pk, revoked_at__isnull=True).update(
+            revoked_at=now, revoke_reason=reason[:32]
+        )
+    if updated:
+        session.revoked_at, session.revoke_reason = now, reason[:32]
+        signals.session_revoked.send(sender=RefreshSession, session=session, reason=reason)
+    return bool(updated)
+
+
+def revoke_refresh_token(refresh_token: str, *, reason: str = "logout") -> bool:
+    """Revoke the family of a refresh token if the token verifies (used by logout).
+
+    Returns:
+        ``True`` if a live family was revoked. Never raises for a bad token.
+    """
+    conf = get_settings()
+    try:
+        claims = verify_refresh_token(refresh_token, conf.refresh, now=_now())
+    except RefreshTokenExpired:
+        return False
+    except RefreshTokenInvalid:
+        return False
+    session = _load(claims.sid)
+    if session is None or str(session.user_id) != claims.sub:
+        return False
+    return revoke_session(session, reason=reason)
+
+
+def authenticate_access_claims(claims: AccessClaims) -> Any:
+    """Return the user an access token speaks for, checking its session is live.
+
+    One SQL query (the session joined with its user).
+
+    Raises:
+        TokenRevoked (``token_revoked``): the session was revoked or deleted.
+        UserInactive (``user_inactive``): the user is inactive or its id mismatches.
+    """
+    session = _load(claims.sid)
+    if session is None or session.revoked_at is not None:
+        raise TokenRevoked()
+    if str(session.user_id) != claims.sub:
+        raise TokenRevoked("sub does not match session")
+    user = session.user
+    if not _can_authenticate(user):
+        raise UserInactive()
+    return user

@@ -1,0 +1,1 @@
+"""DRF glue: authentication, CSRF, cookies, serializers, views, URLs and errors."""

@@ -1,0 +1,60 @@
+"""The refresh token cookie: set on login/refresh, deleted on logout and failures.
+
+Deletion repeats every attribute of the cookie that was set (``Path``, ``Domain``,
+``SameSite``, ``Secure``, ``HttpOnly``) so browsers really drop it.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponseBase
+from django.urls import NoReverseMatch, reverse
+
+from ..conf import JWTAuthSettings, get_settings
+from ..core.tokens import IssuedToken
+
+__all__ = ["cookie_path", "delete_refresh_cookie", "read_refresh_cookie", "set_refresh_cookie"]
+
+
+def cookie_path(request: HttpRequest, conf: JWTAuthSettings) -> str:
+    """The refresh cookie's ``Path``: the setting, else the URL prefix jwtauth is
+    mounted at (e.g. ``/api/auth/``), so the cookie only travels to the auth endpoints."""
+    if conf.refresh_cookie_path:
+        return conf.refresh_cookie_path
+    match = getattr(request, "resolver_match", None)
+    namespace = match.namespace if match is not None and match.namespace else "jwtauth"
+    try:
+        login_path = reverse(f"{namespace}:login")
+    except NoReverseMatch:
+        return "/"
+    return login_path[: -len("login/")] if login_path.endswith("login/") else "/"
+
+
+def read_refresh_cookie(request: HttpRequest) -> str | None:
+    """The refresh token from the cookie (parsed by Django), or ``None``."""
+    value = request.COOKIES.get(get_settings().refresh_cookie_name)
+    return value or None
+
+
+def _set(response: HttpResponseBase, request: HttpRequest, value: str, max_age: int) -> None:
+    conf = get_settings()
+    response.set_cookie(
+        conf.refresh_cookie_name,
+        value,
+        max_age=max_age,
+        expires="Thu, 01 Jan 1970 00:00:00 GMT" if max_age == 0 else None,
+        path=cookie_path(request, conf),
+        domain=conf.refresh_cookie_domain,
+        secure=conf.refresh_cookie_secure,
+        httponly=True,
+        samesite=conf.refresh_cookie_samesite,
+    )
+
+
+def set_refresh_cookie(response: HttpResponseBase, request: HttpRequest, refresh: IssuedToken) -> None:
+    """Set the refresh cookie; ``Max-Age`` is the token's lifetime in seconds."""
+    _set(response, request, refresh.token, refresh.lifetime_seconds)
+
+
+def delete_refresh_cookie(response: HttpResponseBase, request: HttpRequest) -> None:
+    """Expire the refresh cookie with the same attributes it was set with."""
+    _set(response, request, "", 0)

@@ -1,0 +1,21 @@
+"""URL patterns, namespace ``jwtauth``. Each endpoint also answers without its
+trailing slash, so a ``POST`` never meets a redirect that drops its body."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from .views import LoginView, LogoutView, RefreshView, UserView
+
+app_name = "jwtauth"
+
+urlpatterns = [
+    path("login/", LoginView.as_view(), name="login"),
+    path("login", LoginView.as_view()),
+    path("refresh/", RefreshView.as_view(), name="refresh"),
+    path("refresh", RefreshView.as_view()),
+    path("logout/", LogoutView.as_view(), name="logout"),
+    path("logout", LogoutView.as_view()),
+    path("user/", UserView.as_view(), name="user"),
+    path("user", UserView.as_view()),
+]

@@ -1,0 +1,198 @@
+"""The HTTP API: ``login/``, ``refresh/``, ``logout/``, ``user/``.
+
+Login and the cookie endpoints run no authentication class at all, so a stale or
+garbage ``Authorization`` header can never stop someone from logging in again.
+Every response that carries a token is ``Cache-Control: no-store`` (RFC 6749 §5.1).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from django.contrib.auth import authenticate, user_logged_in
+from django.middleware.csrf import get_token, rotate_token
+from django.utils.module_loading import import_string
+from django.views.decorators.cache import add_never_cache_headers
+from rest_framework import status
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from ..conf import get_settings
+from ..core.errors import InvalidCredentials, JWTAuthError, RefreshTokenMissing
+from ..store.sessions import refresh_session, revoke_refresh_token, start_session
+from .authentication import JWTAuthentication
+from .cookies import delete_refresh_cookie, read_refresh_cookie, set_refresh_cookie
+from .csrf import enforce_csrf
+from .errors import RequestTooLarge, api_error, exception_handler
+from .parsers import StrictJSONParser
+from .serializers import login_serializer_class
+
+__all__ = ["LoginView", "LogoutView", "RefreshView", "UserView"]
+
+
+@cache
+def _serializer_class(path: str) -> Any:
+    return import_string(path)
+
+
+def serialize_user(user: Any) -> Any:
+    """The ``user`` object of responses, through ``USER_SERIALIZER``."""
+    return _serializer_class(get_settings().user_serializer)(user).data
+
+
+def _no_store(response: Response) -> Response:
+    add_never_cache_headers(response)
+    response["Cache-Control"] = "no-store"
+    response["Pragma"] = "no-cache"
+    return response
+
+
+def _client_ip(request: Request) -> str | None:
+    value = request.META.get("REMOTE_ADDR")
+    return value if isinstance(value, str) and value else None
+
+
+class JWTAuthAPIView(APIView):
+    """Base of jwtauth's views: JSON errors ``{"detail", "code"}``, no-store."""
+
+    def get_exception_handler(self) -> Any:
+        return exception_handler
+
+    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
+        response = super().finalize_response(request, response, *args, **kwargs)
+        return _no_store(response)
+
+
+class _CookieView(JWTAuthAPIView):
+    authentication_classes = ()
+    permission_classes = (AllowAny,)
+    parser_classes = (StrictJSONParser, FormParser, MultiPartParser)
+
+
+class LoginView(_CookieView):
+    """``POST login/``: exchange credentials for an access token and a refresh cookie.
+
+    Body (JSON or form): ``{"<USERNAME_FIELD>" or "username": str, "password": str}``.
+
+    Responses:
+        200 ``{"access_token", "token_type": "Bearer", "expires_in": seconds,
+        "csrf_token", "user"}`` with the refresh cookie and a rotated ``csrftoken``.
+        400 ``invalid_request``/``parse_error``; 401 ``invalid_credentials`` for an
+        unknown user, a wrong password and an inactive user alike; 413
+        ``request_too_large``.
+    """
+
+    def post(self, request: Request) -> Response:
+        conf = get_settings()
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > conf.login_max_body_bytes:
+            raise RequestTooLarge()
+        serializer = login_serializer_class(conf.password_max_length)(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        username_field = serializer.username_field
+        credentials = {
+            username_field: serializer.validated_data["username"],
+            "password": serializer.validated_data["password"],
+        }
+        # authenticate() runs the password hasher for unknown users too (timing) and
+        # sends user_login_failed with the password scrubbed.
+        user = authenticate(request._request, **credentials)
+        if user is None or getattr(user, "is_active", True) is False:
+            raise api_error(InvalidCredentials())
+        result = start_session(
+            user,
+            user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            ip_address=_client_ip(request),
+        )
+        user_logged_in.send(sender=user.__class__, request=request._request, user=user)
+        # A new login gets a new CSRF secret, as django.contrib.auth.login() does.
+        rotate_token(request._request)
+        response = Response(
+            {
+                "access_token": result.access.token,
+                "token_type": "Bearer",
+                "expires_in": result.access.lifetime_seconds,
+                "csrf_token": get_token(request._request),
+                "user": serialize_user(user),
+            }
+        )
+        set_refresh_cookie(response, request._request, result.refresh)
+        return response
+
+
+class RefreshView(_CookieView):
+    """``POST refresh/``: rotate the refresh cookie and issue a new access token.
+
+    Needs the refresh cookie and a CSRF token in ``X-CSRFToken``.
+
+    Responses:
+        200 ``{"access_token", "token_type", "expires_in", "csrf_token"}`` with a new
+        refresh cookie (none during the reuse grace period: the newer cookie stays).
+        401 ``refresh_token_missing``; 401 ``refresh_token_invalid``/``_expired``/
+        ``_revoked``/``_reused`` with the cookie cleared; 403 ``csrf_failed``.
+    """
+
+    def post(self, request: Request) -> Response:
+        token = read_refresh_cookie(request._request)
+        if token is None:
+            raise api_error(RefreshTokenMissing())
+        try:
+            enforce_csrf(request._request)
+        except JWTAuthError as err:
+            raise api_error(err) from None
+        try:
+            result = refresh_session(token)
+        except JWTAuthError as err:
+            response = self.handle_exception(api_error(err))
+            delete_refresh_cookie(response, request._request)
+            return response
+        response = Response(
+            {
+                "access_token": result.access.token,
+                "token_type": "Bearer",
+                "expires_in": result.access.lifetime_seconds,
+                "csrf_token": get_token(request._request),
+            }
+        )
+        if result.refresh is not None:
+            set_refresh_cookie(response, request._request, result.refresh)
+        return response
+
+
+class LogoutView(_CookieView):
+    """``POST logout/``: revoke this refresh session and clear the cookie.
+
+    Needs the cookie and a CSRF token; 204 also when there is no cookie.
+
+    Responses: 204; 403 ``csrf_failed``.
+    """
+
+    def post(self, request: Request) -> Response:
+        token = read_refresh_cookie(request._request)
+        response = Response(status=status.HTTP_204_NO_CONTENT)
+        if token is None:
+            return response
+        try:
+            enforce_csrf(request._request)
+        except JWTAuthError as err:
+            raise api_error(err) from None
+        revoke_refresh_token(token, reason="logout")
+        delete_refresh_cookie(response, request._request)
+        return response
+
+
+class UserView(JWTAuthAPIView):
+    """``GET user/``: the authenticated user. 200 ``{"user": {...}}``; 401 otherwise."""
+
+    authentication_classes = (JWTAuthentication,)
+    permission_classes = (IsAuthenticated,)
+
+    def get(self, request: Request) -> Response:
+        return Response({"user": serialize_user(request.user)})

@@ -1,0 +1,45 @@
+"""Small factories for test tokens and keys."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import jwt
+
+from jwtauth.core.keys import KeySet, hmac_key
+from jwtauth.core.tokens import TokenPolicy
+
+SECRET = b"k" * 32
+OTHER_SECRET = b"o" * 32
+
+
+def policy(secret: bytes = SECRET, lifetime: timedelta = timedelta(minutes=5), **kwargs: Any) -> TokenPolicy:
+    return TokenPolicy(keys=KeySet((hmac_key(secret),)), lifetime=lifetime, **kwargs)
+
+
+def claims(now: datetime, **overrides: Any) -> dict[str, Any]:
+    iat = int(now.timestamp())
+    base: dict[str, Any] = {"sub": "1", "sid": "s-1", "jti": "j-1", "iat": iat, "exp": iat + 300}
+    base.update(overrides)
+    return {k: v for k, v in base.items() if v is not None}
+
+
+def forge(
+    payload: dict[str, Any],
+    *,
+    secret: bytes = SECRET,
+    typ: str | None = "at+jwt",
+    kid: str | None = "auto",
+    alg: str = "HS256",
+    headers: dict[str, Any] | None = None,
+) -> str:
+    """Sign arbitrary claims and headers with PyJWT (for negative tests)."""
+    hdr: dict[str, Any] = dict(headers or {})
+    if typ is not None:
+        hdr["typ"] = typ
+    if kid == "auto":
+        hdr["kid"] = hmac_key(secret).kid
+    elif kid is not None:
+        hdr["kid"] = kid
+    return jwt.encode(payload, secret, algorithm=alg, headers=hdr)

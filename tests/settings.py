@@ -1,0 +1,76 @@
+"""Django settings for the test suite.
+
+The database is SQLite unless ``JWTAUTH_TEST_DB=postgres`` (then the PostgreSQL
+server named by ``JWTAUTH_TEST_PG_*``, default 127.0.0.1:5432, user postgres).
+``JWTAUTH_TEST_REDIS_URL`` points the Redis-backed tests at a server.
+"""
+
+import os
+
+SECRET_KEY = "test-secret-key-that-is-long-enough-for-hkdf-0123456789"
+DEBUG = False
+ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
+USE_TZ = True
+TIME_ZONE = "UTC"
+ROOT_URLCONF = "tests.urls"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "rest_framework",
+    "jwtauth",
+    "tests.testapp",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+]
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
+
+if os.environ.get("JWTAUTH_TEST_DB") == "postgres":
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": os.environ.get("JWTAUTH_TEST_PG_NAME", "test"),
+            "USER": os.environ.get("JWTAUTH_TEST_PG_USER", "postgres"),
+            "HOST": os.environ.get("JWTAUTH_TEST_PG_HOST", "127.0.0.1"),
+            "PORT": os.environ.get("JWTAUTH_TEST_PG_PORT", "5432"),
+        }
+    }
+else:
+    DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
+
+# Fast hashing in tests; real deployments keep Django's defaults.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["jwtauth.authentication.JWTAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "EXCEPTION_HANDLER": "jwtauth.web.errors.exception_handler",
+}
+
+JWTAUTH: dict[str, object] = {}
+
+CSRF_TRUSTED_ORIGINS = ["http://localhost:3000"]

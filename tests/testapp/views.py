@@ -1,0 +1,13 @@
+from typing import Any
+
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+
+class HelloView(APIView):
+    """A protected endpoint using the project's default authentication (JWT)."""
+
+    def get(self, request: Request) -> Response:
+        user: Any = request.user
+        return Response({"message": "hello", "user": user.get_username()})

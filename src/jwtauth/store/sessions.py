@@ -85,7 +85,7 @@ def _can_authenticate(user: AbstractBaseUser) -> bool:
     return getattr(user, "is_active", True) is not False
 
 
-def start_session(user: AbstractBaseUser, *, user_agent: str = "", ip_address: str | None = None) -> LoginResult:
+def start_session(user: Any, *, user_agent: str = "", ip_address: str | None = None) -> LoginResult:
     """Start a token family for ``user`` and issue its first tokens.
 
     Args:

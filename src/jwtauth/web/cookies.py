@@ -46,7 +46,7 @@ def _set(response: HttpResponseBase, request: HttpRequest, value: str, max_age: 
         domain=conf.refresh_cookie_domain,
         secure=conf.refresh_cookie_secure,
         httponly=True,
-        samesite=conf.refresh_cookie_samesite,
+        samesite=conf.refresh_cookie_samesite,  # type: ignore[arg-type]  # validated in conf
     )
 
 

@@ -1,0 +1,101 @@
+"""Settings of the jwtauth demo: SQLite, API on http://localhost:8000, the front end on
+http://localhost:3000 (cross-origin, CORS with credentials).
+
+What the demo relaxes for plain http://localhost, and why:
+
+- ``JWTAUTH["REFRESH_COOKIE_SECURE"] = False``: a ``Secure`` cookie is not sent over
+  plain HTTP by every client (curl, older browsers). Production keeps the default
+  ``True`` (system check ``jwtauth.W001`` warns otherwise).
+- ``DEBUG = True`` and a fixed ``SECRET_KEY``: never in production.
+- ``ACCESS_TOKEN_LIFETIME`` is 30 seconds so that silent refresh is visible.
+"""
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+SECRET_KEY = os.environ.get("DEMO_SECRET_KEY", "demo-only-secret-key-do-not-use-in-production-0123456789abcdef")
+DEBUG = True
+ALLOWED_HOSTS = ["localhost", "127.0.0.1", "[::1]"]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "corsheaders",
+    "rest_framework",
+    "jwtauth",
+]
+
+MIDDLEWARE = [
+    "corsheaders.middleware.CorsMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "demo_project.urls"
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
+WSGI_APPLICATION = "demo_project.wsgi.application"
+
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": os.environ.get("DEMO_DB", str(BASE_DIR / "db.sqlite3")),
+    }
+}
+
+USE_TZ = True
+TIME_ZONE = "UTC"
+STATIC_URL = "static/"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+_FRONTEND_PORT = os.environ.get("DEMO_FRONTEND_PORT", "3000")
+FRONTEND_ORIGINS = [f"http://localhost:{_FRONTEND_PORT}", f"http://127.0.0.1:{_FRONTEND_PORT}"]
+
+# The front end is another origin: allow it to call the API with cookies.
+CORS_ALLOWED_ORIGINS = FRONTEND_ORIGINS
+CORS_ALLOW_CREDENTIALS = True
+# Django's CSRF Origin check must trust the front end for refresh/ and logout/.
+CSRF_TRUSTED_ORIGINS = FRONTEND_ORIGINS
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["jwtauth.authentication.JWTAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "EXCEPTION_HANDLER": "jwtauth.web.errors.exception_handler",
+}
+
+JWTAUTH = {
+    "ACCESS_TOKEN_LIFETIME": timedelta(seconds=int(os.environ.get("DEMO_ACCESS_TOKEN_SECONDS", "30"))),
+    "REFRESH_TOKEN_LIFETIME": timedelta(days=1),
+    "REFRESH_COOKIE_SECURE": False,
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"jwtauth": {"handlers": ["console"], "level": "INFO"}},
+}

@@ -91,7 +91,7 @@ export interface LogoutEvent {
   /** refresh_failed: the server's code; remote: the other tab's reason */
   cause: string | null;
 }
-export interface ErrorEvent {
+export interface AuthErrorEvent {
   type: "error";
   error: unknown;
   during: "background_refresh" | "restore";
@@ -102,7 +102,7 @@ export interface AuthClientEventMap {
   refresh: RefreshEvent;
   token: TokenEvent;
   logout: LogoutEvent;
-  error: ErrorEvent;
+  error: AuthErrorEvent;
 }
 
 export declare class AuthClientError extends Error {

@@ -493,8 +493,9 @@ export class AuthClient {
     if (this.#isDestroyed || message === null || typeof message !== "object") return;
     if (message.type === "token" && typeof message.access_token === "string") {
       this.#peerRefreshUntil = 0;
+      if (message.access_token === this.#accessToken) return;
       // Messages may arrive out of order; never replace a newer token with an older one.
-      if (this.isAuthenticated && message.kind !== "login" && message.expires_at <= this.#expiresAt) return;
+      if (this.isAuthenticated && message.kind !== "login" && message.expires_at < this.#expiresAt) return;
       this.#setSession(message, { kind: message.kind === "login" ? "login" : "refresh", source: "remote" });
     } else if (message.type === "logout") {
       this.#peerRefreshUntil = 0;

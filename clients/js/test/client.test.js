@@ -546,6 +546,21 @@ describe("across tabs", () => {
     assert.equal(server.callsTo("refresh/").length, 1);
   });
 
+  test("a new tab's restore shares its rotation (and CSRF token) with open tabs", async () => {
+    const hub = createChannelHub();
+    const locks = createLockManager();
+    const options = { BroadcastChannel: hub.BroadcastChannel, locks };
+    const first = makeClient(options);
+    await first.login("alice", "s3cret");
+    const second = makeClient({ ...options, readCookie: () => server.csrf });
+
+    assert.deepEqual(await second.restore(), { id: 1, username: "alice" });
+    await flush();
+    assert.equal(first.getAccessToken(), "access-2");
+    assert.equal(await first.refresh(), true, "the open tab uses the new CSRF token");
+    assert.equal(server.callsTo("refresh/").length, 2);
+  });
+
   test("logout in one tab logs out the others with reason remote", async () => {
     const { tabs } = makeTabs(2);
     const events = record(tabs[1], "logout");

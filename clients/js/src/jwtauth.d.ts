@@ -1,0 +1,159 @@
+// Type declarations for @jwtauth/client (src/jwtauth.js).
+
+/** The user object the server returns from `login/` and `user/`. */
+export interface AuthUser {
+  id: number | string;
+  username: string;
+  [field: string]: unknown;
+}
+
+/** Minimal Web Locks surface the client uses (`navigator.locks`). */
+export interface LockManagerLike {
+  request<T>(name: string, callback: (lock: unknown) => T | Promise<T>): Promise<T>;
+  request<T>(
+    name: string,
+    options: { ifAvailable?: boolean; mode?: "exclusive" | "shared" },
+    callback: (lock: unknown | null) => T | Promise<T>,
+  ): Promise<T>;
+}
+
+/** Minimal BroadcastChannel surface the client uses. */
+export interface BroadcastChannelLike {
+  onmessage: ((event: { data: unknown }) => void) | null;
+  postMessage(message: unknown): void;
+  close(): void;
+}
+
+export interface AuthClientOptions {
+  /** Auth API base, e.g. "http://localhost:8000/api/auth/". Default "/api/auth/". */
+  baseUrl?: string;
+  /** fetch implementation. Default: globalThis.fetch. */
+  fetch?: (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>;
+  /** Name of the BroadcastChannel; the Web Lock is `${channelName}:refresh`. Default "jwtauth". */
+  channelName?: string;
+  /** Refresh this many seconds before expiry (at most half the lifetime). Default 30. */
+  refreshSkewSeconds?: number;
+  /** Backoff delays for retrying a refresh after a network error, 5xx or 429. Default [1000, 2000, 4000]. */
+  retryDelaysMs?: number[];
+  /** After a background refresh gave up, try again this much later. Default 30000. */
+  backgroundRetryMs?: number;
+  /** Refresh on a timer before expiry (otherwise only when fetch() needs it). Default true. */
+  autoRefresh?: boolean;
+  /** Extra origins allowed to receive the access token. The baseUrl's origin is always allowed. */
+  tokenOrigins?: string[];
+  /** Name of the CSRF cookie read as a fallback. Default "csrftoken". */
+  csrfCookieName?: string;
+  /** Cookie reader used for the CSRF fallback. Default: parses document.cookie. */
+  readCookie?: (name: string) => string | null;
+  /** Clock in ms since the epoch. Default Date.now. */
+  now?: () => number;
+  setTimeout?: (callback: () => void, ms: number) => unknown;
+  clearTimeout?: (id: unknown) => void;
+  /** Web Locks. Default navigator.locks; null disables. */
+  locks?: LockManagerLike | null;
+  /** BroadcastChannel constructor. Default globalThis.BroadcastChannel; null disables. */
+  BroadcastChannel?: (new (name: string) => BroadcastChannelLike) | null;
+  /** Time a tab that waited on the lock gives the holder's broadcast to arrive. Default 50. */
+  lockSettleMs?: number;
+  /** Without Web Locks: how long tabs collect rival refresh claims. Default 100. */
+  claimWindowMs?: number;
+  /** Without Web Locks: how long to wait for a peer's refresh before doing it ourselves. Default 10000. */
+  peerRefreshTimeoutMs?: number;
+  /** Identifier of this tab (claims tie-break). Default: a random UUID. */
+  tabId?: string;
+}
+
+export type EventSource = "local" | "remote" | "restore";
+export type LogoutReason = "local" | "remote" | "refresh_failed";
+
+export interface LoginEvent {
+  type: "login";
+  user: AuthUser | null;
+  source: EventSource;
+}
+export interface RefreshEvent {
+  type: "refresh";
+  /** ms since the epoch */
+  expiresAt: number;
+  source: "local" | "remote";
+}
+export interface TokenEvent {
+  type: "token";
+  /** ms since the epoch; null once logged out */
+  expiresAt: number | null;
+  source: "local" | "remote";
+}
+export interface LogoutEvent {
+  type: "logout";
+  reason: LogoutReason;
+  /** true after logoutAll() (here or in another tab) */
+  everywhere: boolean;
+  /** refresh_failed: the server's code; remote: the other tab's reason */
+  cause: string | null;
+}
+export interface AuthErrorEvent {
+  type: "error";
+  error: unknown;
+  during: "background_refresh" | "restore";
+}
+
+export interface AuthClientEventMap {
+  login: LoginEvent;
+  refresh: RefreshEvent;
+  token: TokenEvent;
+  logout: LogoutEvent;
+  error: AuthErrorEvent;
+}
+
+export declare class AuthClientError extends Error {
+  constructor(
+    message: string,
+    info?: {
+      status?: number;
+      code?: string;
+      detail?: string;
+      isRetryable?: boolean;
+      retryAfterSeconds?: number | null;
+      cause?: unknown;
+    },
+  );
+  /** HTTP status, or 0 when the server was not reached. */
+  readonly status: number;
+  /** Server code (e.g. "invalid_credentials", "throttled") or "network_error" / "bad_response". */
+  readonly code: string;
+  readonly detail: string;
+  readonly isRetryable: boolean;
+  readonly retryAfterSeconds: number | null;
+}
+
+export declare class AuthClient {
+  constructor(options?: AuthClientOptions);
+  readonly isAuthenticated: boolean;
+  readonly user: AuthUser | null;
+  /** ms since the epoch, or null when logged out. */
+  readonly expiresAt: number | null;
+  /** For transports fetch() cannot cover (e.g. WebSocket). Never store the result. */
+  getAccessToken(): string | null;
+
+  login(username: string, password: string): Promise<AuthUser>;
+  restore(): Promise<AuthUser | null>;
+  refresh(): Promise<boolean>;
+  logout(): Promise<boolean>;
+  logoutAll(): Promise<void>;
+  getUser(): Promise<AuthUser | null>;
+  fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
+  destroy(): void;
+
+  on<K extends keyof AuthClientEventMap>(type: K, listener: (event: AuthClientEventMap[K]) => void): () => void;
+  off<K extends keyof AuthClientEventMap>(type: K, listener: (event: AuthClientEventMap[K]) => void): void;
+  addEventListener<K extends keyof AuthClientEventMap>(
+    type: K,
+    listener: (event: AuthClientEventMap[K]) => void,
+  ): void;
+  removeEventListener<K extends keyof AuthClientEventMap>(
+    type: K,
+    listener: (event: AuthClientEventMap[K]) => void,
+  ): void;
+}
+
+export declare function createAuthClient(options?: AuthClientOptions): AuthClient;

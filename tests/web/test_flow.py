@@ -157,6 +157,15 @@ def test_refresh_rotates(api_client: APIClient, user: Any, clock: FakeClock) -> 
     assert APIClient().get(USER, **bearer(body["access_token"])).json()["code"] == "token_revoked"
 
 
+def test_csrf_endpoint_gives_a_token_that_refresh_accepts(api_client: APIClient, user: Any) -> None:
+    login(api_client)
+    fresh = api_client.get("/api/auth/csrf/")
+    assert fresh.status_code == 200
+    assert fresh["Cache-Control"] == "no-store"
+    r = api_client.post(REFRESH, HTTP_X_CSRFTOKEN=fresh.json()["csrf_token"])
+    assert r.status_code == 200
+
+
 def test_refresh_without_cookie(api_client: APIClient) -> None:
     response = api_client.post(REFRESH)
     assert response.status_code == 401

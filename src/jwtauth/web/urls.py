@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from .views import LoginView, LogoutView, RefreshView, UserView
+from .views import CsrfTokenView, LoginView, LogoutView, RefreshView, UserView
 
 app_name = "jwtauth"
 
@@ -16,6 +16,8 @@ urlpatterns = [
     path("refresh", RefreshView.as_view()),
     path("logout/", LogoutView.as_view(), name="logout"),
     path("logout", LogoutView.as_view()),
+    path("csrf/", CsrfTokenView.as_view(), name="csrf"),
+    path("csrf", CsrfTokenView.as_view()),
     path("user/", UserView.as_view(), name="user"),
     path("user", UserView.as_view()),
 ]

@@ -31,7 +31,7 @@ from .errors import RequestTooLarge, api_error, exception_handler
 from .parsers import StrictJSONParser
 from .serializers import login_serializer_class
 
-__all__ = ["LoginView", "LogoutView", "RefreshView", "UserView"]
+__all__ = ["CsrfTokenView", "LoginView", "LogoutView", "RefreshView", "UserView"]
 
 
 @cache
@@ -186,6 +186,20 @@ class LogoutView(_CookieView):
         revoke_refresh_token(token, reason="logout")
         delete_refresh_cookie(response, request._request)
         return response
+
+
+class CsrfTokenView(_CookieView):
+    """``GET csrf/``: a CSRF token in the body (and the ``csrftoken`` cookie).
+
+    For a front end on another host that cannot read the API's cookies: after a page
+    reload it has no CSRF token in memory, fetches one here (with credentials), then
+    calls ``refresh/``. CORS keeps other origins from reading the body.
+
+    Responses: 200 ``{"csrf_token"}``.
+    """
+
+    def get(self, request: Request) -> Response:
+        return Response({"csrf_token": get_token(request._request)})
 
 
 class UserView(JWTAuthAPIView):

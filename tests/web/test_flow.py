@@ -442,3 +442,14 @@ def test_grace_period_answers_without_new_cookie(api_client: APIClient, user: An
     assert COOKIE not in r.cookies
     assert APIClient().get(USER, **bearer(r.json()["access_token"])).status_code == 200
     assert RefreshSession.objects.get().revoked_at is None
+
+
+@pytest.mark.parametrize("sid", ["not-a-uuid", "00000000-0000-0000-0000-000000000000", "' OR 1=1 --"])
+def test_signed_token_with_foreign_sid(api_client: APIClient, user: Any, clock: FakeClock, sid: str) -> None:
+    from jwtauth.conf import get_settings
+    from jwtauth.core.tokens import issue_access_token
+
+    token = issue_access_token(get_settings().access, sub=str(user.pk), sid=sid, now=clock.now()).token
+    r = APIClient().get(USER, **bearer(token))
+    assert r.status_code == 401
+    assert r.json()["code"] == "token_revoked"

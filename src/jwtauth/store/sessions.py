@@ -8,6 +8,7 @@ token yield exactly one rotation on any database, without row locks.
 from __future__ import annotations
 
 import logging
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -128,9 +129,10 @@ def _state(session: RefreshSession) -> FamilyState:
 
 def _load(sid: str) -> RefreshSession | None:
     try:
-        return RefreshSession.objects.select_related("user").filter(pk=sid).first()
-    except Exception:  # a sid that is not a UUID: ValidationError / ValueError
+        session_id = uuid.UUID(sid)
+    except ValueError:  # a signed token with a sid that is not ours
         return None
+    return RefreshSession.objects.select_related("user").filter(pk=session_id).first()
 
 
 def refresh_session(refresh_token: str) -> RefreshResult:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from .errors import RefreshTokenExpired, RefreshTokenInvalid, TokenExpired, TokenInvalid
 from .jwt import decode_claims, sign, verify_jws, verify_registered_claims
@@ -24,6 +25,7 @@ __all__ = [
     "AccessClaims",
     "IssuedToken",
     "RefreshClaims",
+    "TokenClaims",
     "TokenPolicy",
     "issue_access_token",
     "issue_refresh_token",
@@ -59,12 +61,12 @@ class TokenPolicy:
 
 
 @dataclass(frozen=True, slots=True)
-class AccessClaims:
-    """The verified claims of an access token.
+class TokenClaims:
+    """The verified claims of a token.
 
     Attributes:
         sub: the user's primary key as a string.
-        sid: the refresh session (token family) id the token was minted from.
+        sid: the refresh session (token family) id the token belongs to.
         jti: the token's unique id.
         iat: issued-at, NumericDate (seconds since the epoch, UTC).
         exp: expiry, NumericDate.
@@ -80,15 +82,13 @@ class AccessClaims:
 
 
 @dataclass(frozen=True, slots=True)
-class RefreshClaims:
-    """The verified claims of a refresh token (see :class:`AccessClaims`)."""
+class AccessClaims(TokenClaims):
+    """The verified claims of an access token (see :class:`TokenClaims`)."""
 
-    sub: str
-    sid: str
-    jti: str
-    iat: int
-    exp: int
-    kid: str
+
+@dataclass(frozen=True, slots=True)
+class RefreshClaims(TokenClaims):
+    """The verified claims of a refresh token (see :class:`TokenClaims`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +175,21 @@ def _verify(
     return claims, kid if isinstance(kid, str) else policy.keys.keys[0].kid
 
 
+_C = TypeVar("_C", bound=TokenClaims)
+
+
+def _claims(cls: type[_C], claims: dict[str, object], kid: str) -> _C:
+    # Types were checked by _verify and verify_registered_claims.
+    return cls(
+        sub=str(claims["sub"]),
+        sid=str(claims["sid"]),
+        jti=str(claims["jti"]),
+        iat=int(claims["iat"]),  # type: ignore[call-overload]
+        exp=int(claims["exp"]),  # type: ignore[call-overload]
+        kid=kid,
+    )
+
+
 def verify_access_token(token: object, policy: TokenPolicy, *, now: datetime) -> AccessClaims:
     """Verify an access token's signature, ``typ`` and claims.
 
@@ -193,14 +208,7 @@ def verify_access_token(token: object, policy: TokenPolicy, *, now: datetime) ->
             token presented as an access token.
     """
     claims, kid = _verify(token, policy, ACCESS_TOKEN_TYP, _ACCESS_REQUIRED, now)
-    return AccessClaims(
-        sub=str(claims["sub"]),
-        sid=str(claims["sid"]),
-        jti=str(claims["jti"]),
-        iat=int(claims["iat"]),  # type: ignore[call-overload]
-        exp=int(claims["exp"]),  # type: ignore[call-overload]
-        kid=kid,
-    )
+    return _claims(AccessClaims, claims, kid)
 
 
 def verify_refresh_token(token: object, policy: TokenPolicy, *, now: datetime) -> RefreshClaims:
@@ -217,11 +225,4 @@ def verify_refresh_token(token: object, policy: TokenPolicy, *, now: datetime) -
         raise RefreshTokenExpired() from exc
     except TokenInvalid as exc:
         raise RefreshTokenInvalid(exc.reason) from exc
-    return RefreshClaims(
-        sub=str(claims["sub"]),
-        sid=str(claims["sid"]),
-        jti=str(claims["jti"]),
-        iat=int(claims["iat"]),  # type: ignore[call-overload]
-        exp=int(claims["exp"]),  # type: ignore[call-overload]
-        kid=kid,
-    )
+    return _claims(RefreshClaims, claims, kid)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.urls import path
 
+from .jwks import jwks_view
 from .views import LoginView, LogoutView, RefreshView, UserView
 
 app_name = "jwtauth"
@@ -18,4 +19,6 @@ urlpatterns = [
     path("logout", LogoutView.as_view()),
     path("user/", UserView.as_view(), name="user"),
     path("user", UserView.as_view()),
+    path("jwks/", jwks_view, name="jwks"),
+    path("jwks", jwks_view),
 ]

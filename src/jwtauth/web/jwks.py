@@ -15,7 +15,8 @@ Responses carry ``Cache-Control: public, max-age=<JWKS_MAX_AGE seconds>``; see
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.views.decorators.http import require_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 
 from ..conf import get_settings
 from ..core.jwks import public_jwks
@@ -27,9 +28,18 @@ __all__ = ["jwks_view"]
 CONTENT_TYPE = "application/json"
 
 
-@require_safe
+@csrf_exempt  # read-only and cookie-independent; lets a stray POST get a JSON 405
 def jwks_view(request: HttpRequest) -> HttpResponse:
-    """Return ``{"keys": [{"kty", "kid", "use": "sig", "alg", ...}, ...]}`` (GET/HEAD only; 405 otherwise)."""
+    """Return ``{"keys": [{"kty", "kid", "use": "sig", "alg", ...}, ...]}``.
+
+    GET and HEAD only; any other method is a 405 ``{"detail", "code": "method_not_allowed"}``
+    with an ``Allow`` header.
+    """
+    if request.method not in ("GET", "HEAD"):
+        body = {"detail": _("Method not allowed."), "code": "method_not_allowed"}
+        refused = JsonResponse(body, status=405)
+        refused["Allow"] = "GET, HEAD"
+        return refused
     conf = get_settings()
     response = JsonResponse(public_jwks(conf.access.keys), content_type=CONTENT_TYPE)
     response["Cache-Control"] = f"public, max-age={int(conf.jwks_max_age.total_seconds())}"

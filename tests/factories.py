@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timedelta
 from typing import Any
 
 import jwt
 
-from jwtauth.core.keys import KeySet, hmac_key
+from jwtauth.core.jwks import generate_key
+from jwtauth.core.keys import Key, KeySet, hmac_key
 from jwtauth.core.tokens import TokenPolicy
 
 SECRET = b"k" * 32
@@ -43,3 +45,13 @@ def forge(
     elif kid is not None:
         hdr["kid"] = kid
     return jwt.encode(payload, secret, algorithm=alg, headers=hdr)
+
+
+@functools.cache
+def asymmetric_key(algorithm: str = "EdDSA", kid: str | None = None) -> Key:
+    """A generated signing key, cached per (algorithm, kid): RSA generation is slow."""
+    return generate_key(algorithm, kid, rsa_bits=2048)
+
+
+def asymmetric_policy(*keys: Key, lifetime: timedelta = timedelta(minutes=5), **kwargs: Any) -> TokenPolicy:
+    return TokenPolicy(keys=KeySet(keys or (asymmetric_key(),)), lifetime=lifetime, **kwargs)

@@ -2,7 +2,8 @@
 
 Ids: ``jwtauth.E001`` unknown key / not a dict, ``E002`` wrong type or value, ``E003``
 HMAC key too short (RFC 7518 §3.2), ``E004`` refresh lifetime not longer than access
-lifetime, ``E005`` ``CsrfViewMiddleware`` missing; ``W001`` refresh cookie without
+lifetime, ``E005`` ``CsrfViewMiddleware`` missing, ``E006`` invalid key in
+``ACCESS_TOKEN_KEYS``/``REFRESH_TOKEN_KEYS``; ``W001`` refresh cookie without
 ``Secure`` while ``DEBUG`` is off, ``W002`` ``SameSite=None`` without ``Secure``.
 """
 

@@ -13,6 +13,12 @@ Defaults (every key optional):
 ``ALGORITHM``                         ``"HS256"`` (also HS384, HS512)
 ``ACCESS_TOKEN_SIGNING_KEY``          ``None``: HKDF-derived from ``SECRET_KEY``
 ``REFRESH_TOKEN_SIGNING_KEY``         ``None``: HKDF-derived from ``SECRET_KEY``
+``ACCESS_TOKEN_KEYS``                 ``None``; or a key list, newest (signer) first,
+                                      for EdDSA/ES256/RS256/PS256/HS* and rotation
+                                      (see :mod:`jwtauth.store.key_sources`)
+``REFRESH_TOKEN_KEYS``                ``None`` (HKDF-derived HMAC); or a key list
+``JWKS_MAX_AGE``                      ``timedelta(minutes=5)``: ``Cache-Control`` of
+                                      ``jwks/`` (int seconds accepted)
 ``LEEWAY``                            ``timedelta(0)`` (int seconds accepted)
 ``ISSUER`` / ``AUDIENCE``             ``None``
 ``AUTH_HEADER_TYPES``                 ``("Bearer",)``
@@ -47,6 +53,7 @@ from .core.clock import Clock
 from .core.errors import ConfigInvalid
 from .core.keys import HMAC_ALGORITHMS, MIN_HMAC_KEY_BYTES, KeySet, derive_key, hmac_key
 from .core.tokens import TokenPolicy
+from .store.key_sources import build_key_set
 
 __all__ = ["JWTAuthSettings", "SettingProblem", "get_settings", "validate"]
 
@@ -70,9 +77,12 @@ _DEFAULTS: dict[str, object] = {
     "PASSWORD_MAX_LENGTH": 4096,
     "LOGIN_MAX_BODY_BYTES": 65536,
     "CLOCK": "jwtauth.core.clock.SystemClock",
+    "ACCESS_TOKEN_KEYS": None,
+    "REFRESH_TOKEN_KEYS": None,
+    "JWKS_MAX_AGE": timedelta(minutes=5),
 }
 
-_DURATIONS = ("ACCESS_TOKEN_LIFETIME", "REFRESH_TOKEN_LIFETIME", "LEEWAY", "REFRESH_REUSE_GRACE_PERIOD")
+_DURATIONS = ("ACCESS_TOKEN_LIFETIME", "REFRESH_TOKEN_LIFETIME", "LEEWAY", "REFRESH_REUSE_GRACE_PERIOD", "JWKS_MAX_AGE")
 _OPTIONAL_STRINGS = ("ISSUER", "AUDIENCE", "REFRESH_COOKIE_PATH", "REFRESH_COOKIE_DOMAIN")
 _SAMESITE = ("Lax", "Strict", "None")
 
@@ -102,6 +112,7 @@ class JWTAuthSettings:
     password_max_length: int
     login_max_body_bytes: int
     clock: Clock
+    jwks_max_age: timedelta
 
     @property
     def access_token_lifetime(self) -> timedelta:
@@ -140,7 +151,9 @@ def validate(raw: Mapping[str, object] | None = None) -> tuple[dict[str, object]
         ``(merged, problems)``; ``problems`` lists :class:`SettingProblem` with ids
         ``jwtauth.E001`` (not a dict / unknown key), ``E002`` (wrong type or value),
         ``E003`` (HMAC key shorter than RFC 7518 §3.2 allows), ``E004`` (refresh
-        lifetime not longer than access lifetime).
+        lifetime not longer than access lifetime), ``E006`` (a key in
+        ``ACCESS_TOKEN_KEYS``/``REFRESH_TOKEN_KEYS`` is invalid, or the list clashes
+        with ``*_SIGNING_KEY``).
     """
     raw = _user_settings() if raw is None else raw
     problems: list[SettingProblem] = []
@@ -218,6 +231,18 @@ def validate(raw: Mapping[str, object] | None = None) -> tuple[dict[str, object]
                         f"{MIN_HMAC_KEY_BYTES[str(algorithm)]} (RFC 7518 §3.2).",
                     )
                 )
+    for name, legacy in (
+        ("ACCESS_TOKEN_KEYS", "ACCESS_TOKEN_SIGNING_KEY"),
+        ("REFRESH_TOKEN_KEYS", "REFRESH_TOKEN_SIGNING_KEY"),
+    ):
+        if merged[name] is None:
+            continue
+        if merged[legacy] is not None:
+            problems.append(SettingProblem("jwtauth.E006", f"JWTAUTH sets both {name!r} and {legacy!r}; keep one."))
+        try:
+            merged[name] = build_key_set(merged[name])
+        except ConfigInvalid as exc:
+            problems.append(SettingProblem("jwtauth.E006", f"JWTAUTH[{name!r}] {exc.reason}."))
     clock = merged["CLOCK"]
     if isinstance(clock, str):
         try:
@@ -231,6 +256,8 @@ def validate(raw: Mapping[str, object] | None = None) -> tuple[dict[str, object]
 
 
 def _key_set(configured: object, label: str, algorithm: str) -> KeySet:
+    if isinstance(configured, KeySet):  # built from *_TOKEN_KEYS by validate()
+        return configured
     explicit = _key_bytes(configured)
     if explicit is not None:
         return KeySet((hmac_key(explicit, algorithm),))
@@ -250,12 +277,12 @@ def _build() -> JWTAuthSettings:
     common = {"leeway": m["LEEWAY"], "issuer": m["ISSUER"], "audience": m["AUDIENCE"]}
     return JWTAuthSettings(
         access=TokenPolicy(
-            keys=_key_set(m["ACCESS_TOKEN_SIGNING_KEY"], "access-token", algorithm),
+            keys=_key_set(m["ACCESS_TOKEN_KEYS"] or m["ACCESS_TOKEN_SIGNING_KEY"], "access-token", algorithm),
             lifetime=m["ACCESS_TOKEN_LIFETIME"],
             **common,
         ),
         refresh=TokenPolicy(
-            keys=_key_set(m["REFRESH_TOKEN_SIGNING_KEY"], "refresh-token", algorithm),
+            keys=_key_set(m["REFRESH_TOKEN_KEYS"] or m["REFRESH_TOKEN_SIGNING_KEY"], "refresh-token", algorithm),
             lifetime=m["REFRESH_TOKEN_LIFETIME"],
             **common,
         ),
@@ -270,6 +297,7 @@ def _build() -> JWTAuthSettings:
         password_max_length=m["PASSWORD_MAX_LENGTH"],
         login_max_body_bytes=m["LOGIN_MAX_BODY_BYTES"],
         clock=m["CLOCK"],
+        jwks_max_age=m["JWKS_MAX_AGE"],
     )
 
 

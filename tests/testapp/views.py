@@ -4,6 +4,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from jwtauth.contrib.resource_server import ResourceServerAuthentication
+
 
 class HelloView(APIView):
     """A protected endpoint using the project's default authentication (JWT)."""
@@ -11,3 +13,12 @@ class HelloView(APIView):
     def get(self, request: Request) -> Response:
         user: Any = request.user
         return Response({"message": "hello", "user": user.get_username()})
+
+
+class ResourceServerHelloView(APIView):
+    """What another service looks like: verifies tokens against a remote JWKS."""
+
+    authentication_classes = [ResourceServerAuthentication]
+
+    def get(self, request: Request) -> Response:
+        return Response({"sub": request.user.pk, "scope": request.auth.get("sid")})  # type: ignore[union-attr]

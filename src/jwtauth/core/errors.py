@@ -10,6 +10,7 @@ __all__ = [
     "ConfigInvalid",
     "CsrfFailed",
     "InvalidCredentials",
+    "JWKSUnavailable",
     "JWTAuthError",
     "KeyUnknown",
     "RefreshTokenExpired",
@@ -77,6 +78,13 @@ class TokenRevoked(TokenInvalid):
 class UserInactive(TokenRevoked):
     code = "user_inactive"
     reason = "user inactive or deleted"
+
+
+class JWKSUnavailable(JWTAuthError):
+    """A remote JWK Set could not be fetched or held no usable key (resource servers)."""
+
+    code = "jwks_unavailable"
+    reason = "JWKS unavailable"
 
 
 class RefreshTokenMissing(JWTAuthError):

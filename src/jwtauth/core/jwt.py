@@ -8,13 +8,16 @@ JOSE ``typ`` header (RFC 8725 §3.11) and checks the time claims against an inje
 
 from __future__ import annotations
 
+import binascii
 import json
+import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import cast
 
 import jwt
 from jwt.api_jws import PyJWS
+from jwt.utils import base64url_decode, base64url_encode
 
 from .errors import KeyUnknown, TokenExpired, TokenInvalid
 from .keys import Key, KeySet
@@ -25,6 +28,13 @@ _jws = PyJWS()
 
 #: A JWT that is bigger than this is rejected before any parsing (bytes/characters).
 MAX_TOKEN_LENGTH = 8192
+
+_BASE64URL = re.compile(r"[A-Za-z0-9_-]*")
+# Header parameters that would make a verifier fetch or trust key material named by the
+# attacker (RFC 8725 §3.10, RFC 7515 §4.1.2-§4.1.6), or change how the payload is
+# processed (``crit``, RFC 7515 §4.1.11; ``b64``, RFC 7797). We issue none of them, so a
+# token carrying one is not ours: reject rather than silently ignore.
+_FORBIDDEN_HEADERS = frozenset({"jku", "jwk", "x5u", "x5c", "crit", "b64"})
 
 
 def sign(claims: Mapping[str, object], key: Key, typ: str) -> str:
@@ -90,6 +100,24 @@ def _header_typ_matches(header: Mapping[str, object], typ: str) -> bool:
     return value == typ
 
 
+def _is_compact_jws(token: str) -> bool:
+    # RFC 7515 §2, §7.1: three base64url segments without padding, whitespace or other
+    # characters. Non-canonical encodings (stray low bits) are rejected too, so one
+    # signature has exactly one spelling.
+    segments = token.split(".")
+    if len(segments) != 3:
+        return False
+    for segment in segments:
+        if not _BASE64URL.fullmatch(segment):
+            return False
+        try:
+            if base64url_encode(base64url_decode(segment)).decode() != segment:
+                return False
+        except (binascii.Error, ValueError):
+            return False
+    return True
+
+
 def verify_jws(token: object, keys: KeySet, typ: str | None = None) -> tuple[dict[str, object], bytes]:
     """Verify a compact JWS against a key set.
 
@@ -107,15 +135,20 @@ def verify_jws(token: object, keys: KeySet, typ: str | None = None) -> tuple[dic
 
     Raises:
         KeyUnknown (``key_unknown``): the ``kid`` is not in ``keys``.
-        TokenInvalid (``token_invalid``): malformed, wrong ``typ``, disallowed ``alg``
-            or bad signature.
+        TokenInvalid (``token_invalid``): not three canonical base64url segments
+            (RFC 7515 §7.1), a ``jku``/``jwk``/``x5u``/``x5c``/``crit``/``b64`` header,
+            wrong ``typ``, an ``alg`` other than the key's, or a bad signature.
     """
     if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_LENGTH:
         raise TokenInvalid("token missing, not a string, or too long")
+    if not _is_compact_jws(token):
+        raise TokenInvalid("not a compact JWS")
     try:
         header = _jws.get_unverified_header(token)
     except (jwt.InvalidTokenError, ValueError, RecursionError) as exc:
         raise TokenInvalid("malformed header") from exc
+    if _FORBIDDEN_HEADERS & header.keys():
+        raise TokenInvalid("forbidden header parameter")
     if typ is not None and not _header_typ_matches(header, typ):
         raise TokenInvalid("wrong typ")
     kid = header.get("kid")
@@ -128,6 +161,10 @@ def verify_jws(token: object, keys: KeySet, typ: str | None = None) -> tuple[dic
         key = found
     else:
         raise TokenInvalid("kid is not a string")
+    # The algorithm comes from the key, never from the header (RFC 8725 §3.1): "none"
+    # in any casing, HS256 against a public key, or any other mismatch ends here.
+    if header.get("alg") != key.algorithm:
+        raise TokenInvalid("alg does not match the key")
     try:
         decoded = _jws.decode_complete(
             token,

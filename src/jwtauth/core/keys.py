@@ -18,8 +18,10 @@ from jwt.utils import base64url_encode
 from .errors import ConfigInvalid
 
 __all__ = [
+    "ASYMMETRIC_ALGORITHMS",
     "HMAC_ALGORITHMS",
     "MIN_HMAC_KEY_BYTES",
+    "SUPPORTED_ALGORITHMS",
     "Key",
     "KeySet",
     "derive_key",
@@ -28,6 +30,9 @@ __all__ = [
 ]
 
 HMAC_ALGORITHMS = frozenset({"HS256", "HS384", "HS512"})
+ASYMMETRIC_ALGORITHMS = frozenset({"EdDSA", "ES256", "PS256", "RS256"})
+#: Every JWS ``alg`` a key may be made for; ``none`` never is (RFC 8725 §3.2).
+SUPPORTED_ALGORITHMS = HMAC_ALGORITHMS | ASYMMETRIC_ALGORITHMS
 #: RFC 7518 §3.2: a key of the same size as the hash output or larger.
 MIN_HMAC_KEY_BYTES = {"HS256": 32, "HS384": 48, "HS512": 64}
 
@@ -51,7 +56,13 @@ class Key:
 
     @property
     def is_symmetric(self) -> bool:
+        """True for HMAC keys, whose material must never be published."""
         return self.algorithm in HMAC_ALGORITHMS
+
+    @property
+    def can_sign(self) -> bool:
+        """True when the key holds private (or secret) material."""
+        return self.signing_key is not None
 
     def __repr__(self) -> str:  # never print key material
         return f"Key(kid={self.kid!r}, algorithm={self.algorithm!r})"
@@ -59,11 +70,16 @@ class Key:
 
 @dataclass(frozen=True, slots=True)
 class KeySet:
-    """An ordered set of keys; ``keys[0]`` signs, all verify.
+    """An ordered set of keys; ``keys[0]`` signs (when it has a private part), all verify.
+
+    A set holds either only HMAC keys or only asymmetric keys: in a mixed set a verifier
+    that ever picked a key by the token's ``alg`` could be tricked into an HMAC check
+    keyed with public material (RFC 8725 §2.1). Verify-only sets (a remote JWKS) are
+    allowed; whoever signs must check :attr:`Key.can_sign` of :attr:`signing`.
 
     Raises:
-        ConfigInvalid (``config_invalid``): empty set, duplicate ``kid``, or a first
-            key that cannot sign.
+        ConfigInvalid (``config_invalid``): empty set, duplicate ``kid`` (RFC 7517 §4.5),
+            or symmetric and asymmetric keys mixed.
     """
 
     keys: tuple[Key, ...]
@@ -73,7 +89,9 @@ class KeySet:
             raise ConfigInvalid("a key set needs at least one key")
         kids = [key.kid for key in self.keys]
         if len(set(kids)) != len(kids):
-            raise ConfigInvalid("duplicate kid in key set")
+            raise ConfigInvalid(f"duplicate kid in key set: {sorted({k for k in kids if kids.count(k) > 1})}")
+        if len({key.is_symmetric for key in self.keys}) > 1:
+            raise ConfigInvalid("a key set must not mix HMAC and asymmetric keys")
 
     @property
     def signing(self) -> Key:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.urls import path
 
+from .jwks import jwks_view
 from .views import CsrfTokenView, LoginView, LogoutView, RefreshView, UserView
 
 app_name = "jwtauth"
@@ -20,4 +21,6 @@ urlpatterns = [
     path("csrf", CsrfTokenView.as_view()),
     path("user/", UserView.as_view(), name="user"),
     path("user", UserView.as_view()),
+    path("jwks/", jwks_view, name="jwks"),
+    path("jwks", jwks_view),
 ]

@@ -1,0 +1,1 @@
+"""Optional integrations built on jwtauth (resource servers, ...)."""

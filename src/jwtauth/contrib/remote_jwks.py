@@ -1,0 +1,116 @@
+"""A cached, rate-limited client for a remote JWK Set (RFC 7517 §5).
+
+Used by :mod:`jwtauth.contrib.resource_server`. Keys are loaded through the same
+validating loader as configured keys (:func:`jwtauth.core.jwk.load_jwk`); a key whose
+``alg`` is not accepted, or that fails validation, is ignored and logged by ``kid``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import urllib.request
+from collections.abc import Mapping
+from http.client import HTTPException
+
+from ..core.clock import Clock
+from ..core.errors import ConfigInvalid, JWKSUnavailable
+from ..core.jwk import load_jwk
+from ..core.keys import Key, KeySet
+
+__all__ = ["MAX_JWKS_BYTES", "RemoteJWKS"]
+
+logger = logging.getLogger("jwtauth.resource_server")
+
+#: A JWKS bigger than this (bytes) is refused: ours is a few hundred bytes per key.
+MAX_JWKS_BYTES = 262144
+
+
+class RemoteJWKS:
+    """A cached, rate-limited view of a remote JWK Set (thread-safe).
+
+    Args:
+        url: the JWKS URL (http or https).
+        algorithms: the ``alg`` values accepted; keys for others are ignored.
+        cache_seconds / min_refetch_seconds / timeout_seconds: see the module docstring.
+        clock: the time source (``now()`` returns an aware datetime).
+    """
+
+    def __init__(
+        self,
+        url: str,
+        algorithms: frozenset[str],
+        *,
+        cache_seconds: float,
+        min_refetch_seconds: float,
+        timeout_seconds: float,
+        clock: Clock,
+    ) -> None:
+        self.url, self.algorithms, self.clock = url, algorithms, clock
+        self.cache_seconds, self.min_refetch_seconds, self.timeout_seconds = (
+            cache_seconds,
+            min_refetch_seconds,
+            timeout_seconds,
+        )
+        self._lock = threading.Lock()
+        self._keys: KeySet | None = None
+        self._fetched_at = float("-inf")
+        self._attempted_at = float("-inf")
+
+    def key_set(self) -> KeySet:
+        """The cached key set, refetched when older than ``cache_seconds``.
+
+        Raises:
+            JWKSUnavailable (``jwks_unavailable``): no keys could ever be fetched.
+        """
+        with self._lock:
+            if self.clock.now().timestamp() - self._fetched_at >= self.cache_seconds:
+                self._refetch_locked()
+            if self._keys is None:
+                raise JWKSUnavailable()
+            return self._keys
+
+    def refetch_for_unknown_kid(self) -> KeySet | None:
+        """Refetch once for a token with an unknown ``kid``; ``None`` when rate-limited or failed."""
+        with self._lock:
+            return self._keys if self._refetch_locked() else None
+
+    def _refetch_locked(self) -> bool:
+        now = self.clock.now().timestamp()
+        if now - self._attempted_at < self.min_refetch_seconds:
+            return False
+        self._attempted_at = now
+        try:
+            self._keys = self._fetch()
+        except JWKSUnavailable as exc:
+            logger.warning("jwks fetch failed: url=%s reason=%s", self.url, exc.reason)
+            return False
+        self._fetched_at = now
+        return True
+
+    def _fetch(self) -> KeySet:
+        request = urllib.request.Request(self.url, headers={"Accept": "application/json"})  # noqa: S310 (scheme checked)
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout_seconds) as response:  # noqa: S310
+                body = response.read(MAX_JWKS_BYTES + 1)
+            if len(body) > MAX_JWKS_BYTES:
+                raise JWKSUnavailable("jwks too large")
+            document = json.loads(body)
+        except (OSError, ValueError, HTTPException) as exc:
+            raise JWKSUnavailable(f"fetch failed: {type(exc).__name__}") from exc
+        members = document.get("keys") if isinstance(document, dict) else None
+        if not isinstance(members, list):
+            raise JWKSUnavailable("not a JWK Set")
+        keys: list[Key] = []
+        for member in members:
+            if not isinstance(member, Mapping) or member.get("alg") not in self.algorithms:
+                continue  # e.g. an encryption key or an algorithm we do not accept
+            try:
+                keys.append(load_jwk(member))
+            except ConfigInvalid as exc:
+                logger.warning("jwks key ignored: kid=%r reason=%s", member.get("kid"), exc.reason)
+        try:
+            return KeySet(tuple(keys))
+        except ConfigInvalid as exc:  # empty, or a duplicate kid: ambiguous, use nothing
+            raise JWKSUnavailable(f"no usable key set: {exc.reason}") from exc

@@ -1,0 +1,252 @@
+"""Verify jwtauth access tokens in OTHER services, against the issuer's published JWKS.
+
+Add ``"jwtauth.contrib.resource_server.ResourceServerAuthentication"`` to a service's
+``DEFAULT_AUTHENTICATION_CLASSES`` (the service needs ``jwtauth`` installed, not in
+``INSTALLED_APPS``, and no ``JWTAUTH`` settings) and configure::
+
+    JWTAUTH_RESOURCE_SERVER = {
+        "JWKS_URL": "https://auth.example.com/api/auth/jwks/",   # required, http(s) only
+        "ISSUER": "https://auth.example.com",                    # required: the issuer's ISSUER
+        "AUDIENCE": "https://api.example.com",                   # required: the issuer's AUDIENCE
+        "ALGORITHMS": ["EdDSA", "ES256", "RS256", "PS256"],      # asymmetric only
+        "CACHE_SECONDS": 300,         # how long a fetched JWKS is used
+        "MIN_REFETCH_SECONDS": 30,    # at most one fetch per this many seconds
+        "TIMEOUT_SECONDS": 5,         # per fetch
+        "LEEWAY_SECONDS": 30,         # clock skew between the two services
+        "AUTH_HEADER_TYPES": ["Bearer"],
+    }
+
+Behaviour: the key set is fetched on first use and cached for ``CACHE_SECONDS``. A token
+whose ``kid`` is not in the cache triggers one refetch, and fetches never happen more
+often than once per ``MIN_REFETCH_SECONDS``, so a flood of random ``kid`` values cannot
+turn into a flood of requests to the issuer. When a refetch fails the previous keys stay
+in use. When there are no keys at all (first fetch failed, or the set has no usable
+key), requests with a token get 503 ``{"detail", "code": "jwks_unavailable"}``, never a
+500. Tokens must carry ``typ: at+jwt``, ``iss`` and ``aud`` as configured, and ``exp``,
+``iat``, ``sub``, ``jti`` (RFC 9068 §2.2, §4). Revocation is not visible here: access
+tokens are short-lived by design.
+
+``request.user`` is a :class:`TokenUser` (``id``/``pk`` = ``sub``) and ``request.auth``
+the verified claims; override :meth:`ResourceServerAuthentication.get_user` to map to a
+local user.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings as django_settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.utils.module_loading import import_string
+from rest_framework.authentication import BaseAuthentication
+from rest_framework.request import Request
+
+from ..core.clock import Clock, SystemClock
+from ..core.errors import ConfigInvalid, JWKSUnavailable, JWTAuthError, KeyUnknown, TokenInvalid
+from ..core.jwt import decode_claims, verify_jws, verify_registered_claims
+from ..core.keys import ASYMMETRIC_ALGORITHMS
+from ..core.tokens import ACCESS_TOKEN_TYP
+from ..web.errors import BearerAuthenticationFailed, api_error, bearer_challenge, message_for
+from .remote_jwks import RemoteJWKS
+
+__all__ = [
+    "RemoteJWKS",
+    "ResourceServerAuthentication",
+    "ResourceServerSettings",
+    "TokenUser",
+    "get_resource_server_settings",
+]
+
+_DEFAULTS: dict[str, Any] = {
+    "JWKS_URL": None,
+    "ISSUER": None,
+    "AUDIENCE": None,
+    "ALGORITHMS": ("EdDSA", "ES256", "RS256", "PS256"),
+    "CACHE_SECONDS": 300,
+    "MIN_REFETCH_SECONDS": 30,
+    "TIMEOUT_SECONDS": 5,
+    "LEEWAY_SECONDS": 30,
+    "AUTH_HEADER_TYPES": ("Bearer",),
+    "CLOCK": None,
+}
+_REQUIRED = ("exp", "iat", "sub", "jti")
+# RFC 6750 §2.1 b64token; jwtauth.web.authentication is not imported because it pulls in
+# the session models, and this module must work without jwtauth in INSTALLED_APPS.
+_B64TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
+_MAX_HEADER = 8192
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceServerSettings:
+    """The validated ``JWTAUTH_RESOURCE_SERVER`` settings (see the module docstring)."""
+
+    issuer: str
+    audience: str
+    leeway: timedelta
+    auth_header_types: tuple[str, ...]
+    clock: Clock
+    jwks: RemoteJWKS = field(repr=False)
+
+
+def _number(raw: Mapping[str, Any], name: str) -> float:
+    value = raw[name]
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise ConfigInvalid(f"JWTAUTH_RESOURCE_SERVER[{name!r}] must be a non-negative number of seconds")
+    return float(value)
+
+
+@functools.cache
+def get_resource_server_settings() -> ResourceServerSettings:
+    """Build and cache the resource server settings.
+
+    Raises:
+        ConfigInvalid (``config_invalid``): unknown key, missing ``JWKS_URL``/``ISSUER``/
+            ``AUDIENCE``, a non-http(s) URL, an HMAC or unknown algorithm, or a bad number.
+    """
+    user = getattr(django_settings, "JWTAUTH_RESOURCE_SERVER", None)
+    if not isinstance(user, Mapping):
+        raise ConfigInvalid("JWTAUTH_RESOURCE_SERVER must be a dict")
+    unknown = set(user) - set(_DEFAULTS)
+    if unknown:
+        raise ConfigInvalid(f"JWTAUTH_RESOURCE_SERVER has unknown keys {sorted(unknown)}")
+    raw = {**_DEFAULTS, **user}
+    for name in ("JWKS_URL", "ISSUER", "AUDIENCE"):
+        if not isinstance(raw[name], str) or not raw[name]:
+            raise ConfigInvalid(f"JWTAUTH_RESOURCE_SERVER[{name!r}] is required (a non-empty string)")
+    if urlsplit(raw["JWKS_URL"]).scheme not in ("http", "https"):
+        raise ConfigInvalid("JWTAUTH_RESOURCE_SERVER['JWKS_URL'] must be an http(s) URL")
+    algorithms = raw["ALGORITHMS"]
+    if isinstance(algorithms, str) or not algorithms or not set(algorithms) <= ASYMMETRIC_ALGORITHMS:
+        raise ConfigInvalid(
+            f"JWTAUTH_RESOURCE_SERVER['ALGORITHMS'] must be a list from {sorted(ASYMMETRIC_ALGORITHMS)}"
+        )
+    clock = raw["CLOCK"] or SystemClock()
+    if isinstance(clock, str):
+        clock = import_string(clock)()
+    jwks = RemoteJWKS(
+        raw["JWKS_URL"],
+        frozenset(algorithms),
+        cache_seconds=_number(raw, "CACHE_SECONDS"),
+        min_refetch_seconds=_number(raw, "MIN_REFETCH_SECONDS"),
+        timeout_seconds=_number(raw, "TIMEOUT_SECONDS"),
+        clock=clock,
+    )
+    types = (raw["AUTH_HEADER_TYPES"],) if isinstance(raw["AUTH_HEADER_TYPES"], str) else raw["AUTH_HEADER_TYPES"]
+    return ResourceServerSettings(
+        issuer=raw["ISSUER"],
+        audience=raw["AUDIENCE"],
+        leeway=timedelta(seconds=_number(raw, "LEEWAY_SECONDS")),
+        auth_header_types=tuple(types),
+        clock=clock,
+        jwks=jwks,
+    )
+
+
+@receiver(setting_changed)
+def _reset(*, setting: str, **kwargs: object) -> None:
+    if setting == "JWTAUTH_RESOURCE_SERVER":
+        get_resource_server_settings.cache_clear()
+
+
+@dataclass(frozen=True, slots=True)
+class TokenUser:
+    """A user known only from a verified access token (no database row here)."""
+
+    claims: Mapping[str, object]
+    is_authenticated: bool = True
+    is_anonymous: bool = False
+    is_active: bool = True
+
+    @property
+    def id(self) -> str:
+        return str(self.claims["sub"])
+
+    pk = id
+
+    def get_username(self) -> str:
+        return self.id
+
+    def __str__(self) -> str:
+        return f"TokenUser({self.id})"
+
+
+class ResourceServerAuthentication(BaseAuthentication):
+    """DRF authentication for ``Authorization: Bearer <jwtauth access token>`` in another service.
+
+    Raises:
+        rest_framework.exceptions.AuthenticationFailed: 401 ``{"detail", "code"}`` with
+            ``WWW-Authenticate`` (RFC 6750 §3); codes ``token_invalid``,
+            ``token_expired``, ``key_unknown``.
+        jwtauth.web.errors.JWTAuthAPIError: 503 ``jwks_unavailable``.
+    """
+
+    www_authenticate_realm = "api"
+
+    def authenticate(self, request: Request) -> tuple[Any, dict[str, object]] | None:
+        header = request.META.get("HTTP_AUTHORIZATION")
+        if not header:
+            return None
+        conf = get_resource_server_settings()
+        try:
+            token = self.get_raw_token(header, conf)
+            if token is None:
+                return None
+            claims = self.verify_token(token, conf)
+            return self.get_user(claims), claims
+        except JWKSUnavailable as err:
+            raise api_error(err) from None
+        except JWTAuthError as err:
+            request._jwtauth_error = err  # type: ignore[attr-defined]  # for authenticate_header
+            raise BearerAuthenticationFailed(err.code, message_for(err)) from None
+
+    def get_raw_token(self, header: str, conf: ResourceServerSettings) -> str | None:
+        """The token from an ``Authorization`` value, ``None`` for another scheme.
+
+        Raises:
+            TokenInvalid: our scheme with a malformed credential.
+        """
+        if len(header) > _MAX_HEADER:
+            raise TokenInvalid("authorization header too long")
+        scheme, _, credentials = header.partition(" ")
+        if scheme.lower() not in {t.lower() for t in conf.auth_header_types}:
+            return None
+        credentials = credentials.strip(" ")
+        if not _B64TOKEN.fullmatch(credentials):
+            raise TokenInvalid("malformed authorization header")
+        return credentials
+
+    def verify_token(self, token: str, conf: ResourceServerSettings) -> dict[str, object]:
+        """Verify signature (remote keys), ``typ``, and claims; return the claims."""
+        try:
+            _, payload = verify_jws(token, conf.jwks.key_set(), typ=ACCESS_TOKEN_TYP)
+        except KeyUnknown:
+            refreshed = conf.jwks.refetch_for_unknown_kid()
+            if refreshed is None:
+                raise
+            _, payload = verify_jws(token, refreshed, typ=ACCESS_TOKEN_TYP)
+        claims = decode_claims(payload)
+        verify_registered_claims(
+            claims,
+            now=conf.clock.now(),
+            leeway=conf.leeway,
+            required=(*_REQUIRED, "iss", "aud"),
+            issuer=conf.issuer,
+            audience=conf.audience,
+        )
+        if not isinstance(claims["sub"], str):
+            raise TokenInvalid("sub is not a string")
+        return claims
+
+    def get_user(self, claims: dict[str, object]) -> Any:
+        """Map verified claims to ``request.user`` (default :class:`TokenUser`)."""
+        return TokenUser(claims)
+
+    def authenticate_header(self, request: Request) -> str:
+        return bearer_challenge(self.www_authenticate_realm, getattr(request, "_jwtauth_error", None))

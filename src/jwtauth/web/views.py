@@ -12,8 +12,8 @@ from typing import Any
 
 from django.contrib.auth import authenticate, user_logged_in
 from django.middleware.csrf import get_token, rotate_token
+from django.utils.cache import add_never_cache_headers
 from django.utils.module_loading import import_string
-from django.views.decorators.cache import add_never_cache_headers
 from rest_framework import status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated

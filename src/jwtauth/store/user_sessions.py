@@ -130,5 +130,7 @@ def delete_stale_sessions(*, revoked_older_than: timedelta, batch_size: int = 10
     for ids in _batches(stale.order_by("pk"), batch_size):
         # Re-check the condition: a session rotated since the SELECT is live again.
         count, _ = stale.filter(pk__in=ids).delete()
+        if not count:
+            break
         deleted += count
     return deleted

@@ -31,9 +31,14 @@ _MESSAGES: dict[str, Any] = {
     "refresh_token_reused": _("The refresh token was already used; the session has been revoked."),
     "invalid_credentials": _("Unable to log in with the provided credentials."),
     "csrf_failed": _("CSRF check failed."),
+    "revocation_unavailable": _("Session state is temporarily unavailable; try again."),
 }
 
-_STATUS = {"csrf_failed": status.HTTP_403_FORBIDDEN, "config_invalid": status.HTTP_500_INTERNAL_SERVER_ERROR}
+_STATUS = {
+    "csrf_failed": status.HTTP_403_FORBIDDEN,
+    "config_invalid": status.HTTP_500_INTERNAL_SERVER_ERROR,
+    "revocation_unavailable": status.HTTP_503_SERVICE_UNAVAILABLE,
+}
 
 
 class JWTAuthAPIError(exceptions.APIException):

@@ -1,10 +1,11 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from tests.testapp.views import HelloView
+from tests.testapp.views import HelloView, PkView
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/auth/", include("jwtauth.urls")),
     path("api/hello/", HelloView.as_view(), name="hello"),
+    path("api/pk/", PkView.as_view(), name="pk"),
 ]

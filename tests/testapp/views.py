@@ -11,3 +11,10 @@ class HelloView(APIView):
     def get(self, request: Request) -> Response:
         user: Any = request.user
         return Response({"message": "hello", "user": user.get_username()})
+
+
+class PkView(APIView):
+    """Reads only ``request.user.pk``: no user field from the database."""
+
+    def get(self, request: Request) -> Response:
+        return Response({"pk": request.user.pk})

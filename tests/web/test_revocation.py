@@ -223,7 +223,7 @@ def test_cache_write_failure_refuses_logout_and_changes_nothing(user: Any) -> No
 @pytest.mark.jwtauth_settings(REVOCATION_CACHE="shared")
 def test_cache_write_failure_never_blocks_login_or_reuse_detection(user: Any, clock: FakeClock) -> None:
     SharedDictCache.failing = {"write"}
-    client, token = _login()
+    client, _token = _login()
     stolen = client.cookies[COOKIE].value
     client.post(REFRESH, **csrf_headers(client))
     clock.advance(11)

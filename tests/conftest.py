@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from django.test import override_settings
 from rest_framework.test import APIClient
 
 PASSWORD = "correct horse battery staple"
@@ -43,9 +42,11 @@ def clock() -> FakeClock:
 def _jwtauth_settings(request: pytest.FixtureRequest, clock: FakeClock, settings: Any) -> Iterator[None]:
     marker = request.node.get_closest_marker("jwtauth_settings")
     overrides: dict[str, Any] = dict(marker.kwargs) if marker else {}
-    merged = {**getattr(settings, "JWTAUTH", {}), "CLOCK": clock, **overrides}
-    with override_settings(JWTAUTH=merged):
-        yield
+    # Through pytest-django's ``settings`` (not a separate override_settings): tests and
+    # fixtures that change ``settings`` later then unwind in order, and no override
+    # leaks into the next test.
+    settings.JWTAUTH = {**getattr(settings, "JWTAUTH", {}), "CLOCK": clock, **overrides}
+    yield
 
 
 @pytest.fixture

@@ -90,6 +90,15 @@ def _use_shared_cache(kind: str, settings: Any) -> None:
     settings.JWTAUTH = {**settings.JWTAUTH, "REVOCATION_CACHE": "shared"}
 
 
+@pytest.fixture(autouse=True)
+def _reset_shared_dict_cache() -> Iterator[None]:
+    """Tests may make the shared dict cache fail on purpose; never past their end."""
+    yield
+    from tests.testapp.caches import SharedDictCache
+
+    SharedDictCache.reset()
+
+
 @pytest.fixture(params=["dict", _REDIS])
 def shared_cache(request: pytest.FixtureRequest, settings: Any) -> Iterator[str]:
     """``REVOCATION_CACHE`` on a shared cache: the counting dict cache

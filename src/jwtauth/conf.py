@@ -114,9 +114,9 @@ class JWTAuthSettings:
     password_max_length: int
     login_max_body_bytes: int
     clock: Clock
-    revocation_cache: str | None = "default"
-    revocation_cache_failure: str = "database"
-    max_sessions_per_user: int | None = None
+    revocation_cache: str | None
+    revocation_cache_failure: str
+    max_sessions_per_user: int | None
 
     @property
     def access_token_lifetime(self) -> timedelta:

@@ -56,7 +56,8 @@ def revoke_user_sessions(user_pk: Any, *, reason: str, keep_sid: Any = None, str
     """Revoke every live session of a user, except ``keep_sid`` if given.
 
     Used by ``logout-all/``, password change and deactivation. One SELECT, one UPDATE
-    and two cache writes, however many sessions there are.
+    and two cache writes, however many sessions there are. A session started after the
+    SELECT (a login racing this call) is a new login and stays.
 
     Args:
         user_pk: the user's primary key.

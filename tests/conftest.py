@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
+import os
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from django.test import override_settings
 from rest_framework.test import APIClient
 
 PASSWORD = "correct horse battery staple"
@@ -41,9 +42,11 @@ def clock() -> FakeClock:
 def _jwtauth_settings(request: pytest.FixtureRequest, clock: FakeClock, settings: Any) -> Iterator[None]:
     marker = request.node.get_closest_marker("jwtauth_settings")
     overrides: dict[str, Any] = dict(marker.kwargs) if marker else {}
-    merged = {**getattr(settings, "JWTAUTH", {}), "CLOCK": clock, **overrides}
-    with override_settings(JWTAUTH=merged):
-        yield
+    # Through pytest-django's ``settings`` (not a separate override_settings): tests and
+    # fixtures that change ``settings`` later then unwind in order, and no override
+    # leaks into the next test.
+    settings.JWTAUTH = {**getattr(settings, "JWTAUTH", {}), "CLOCK": clock, **overrides}
+    yield
 
 
 @pytest.fixture
@@ -61,3 +64,59 @@ def user(db: None) -> Any:
 @pytest.fixture
 def api_client() -> APIClient:
     return APIClient(enforce_csrf_checks=True)
+
+
+REDIS_URL = os.environ.get("JWTAUTH_TEST_REDIS_URL", "")
+_REDIS = pytest.param("redis", marks=pytest.mark.redis)
+
+
+def _use_shared_cache(kind: str, settings: Any) -> None:
+    from tests.testapp.caches import SharedDictCache
+
+    if kind == "redis":
+        if not REDIS_URL:
+            pytest.skip("JWTAUTH_TEST_REDIS_URL is not set (e.g. redis://127.0.0.1:6379/5)")
+        settings.CACHES = {
+            **settings.CACHES,
+            "shared": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": REDIS_URL,
+                # A per-test prefix: parallel workers never meet, nothing is flushed.
+                "KEY_PREFIX": f"jwtauth-test-{uuid.uuid4().hex}",
+                "OPTIONS": {"socket_timeout": 2, "socket_connect_timeout": 2},
+            },
+        }
+    SharedDictCache.reset()
+    settings.JWTAUTH = {**settings.JWTAUTH, "REVOCATION_CACHE": "shared"}
+
+
+@pytest.fixture(autouse=True)
+def _reset_shared_dict_cache() -> Iterator[None]:
+    """Tests may make the shared dict cache fail on purpose; never past their end."""
+    yield
+    from tests.testapp.caches import SharedDictCache
+
+    SharedDictCache.reset()
+
+
+@pytest.fixture(params=["dict", _REDIS])
+def shared_cache(request: pytest.FixtureRequest, settings: Any) -> Iterator[str]:
+    """``REVOCATION_CACHE`` on a shared cache: the counting dict cache
+    (``tests.testapp.caches``), and Redis when ``JWTAUTH_TEST_REDIS_URL`` is set."""
+    _use_shared_cache(request.param, settings)
+    yield request.param
+    from tests.testapp.caches import SharedDictCache
+
+    SharedDictCache.reset()
+
+
+@pytest.fixture(params=["database", "dict", _REDIS])
+def revocation_mode(request: pytest.FixtureRequest, settings: Any) -> Iterator[str]:
+    """Every revocation set-up: ``database`` (the embedded default: a process-local
+    cache is ignored), the shared dict cache, and Redis."""
+    if request.param != "database":
+        _use_shared_cache(request.param, settings)
+    yield request.param
+    from tests.testapp.caches import SharedDictCache
+
+    SharedDictCache.reset()

@@ -73,4 +73,13 @@ REST_FRAMEWORK = {
 
 JWTAUTH: dict[str, object] = {}
 
+# "default" is Django's process-local LocMemCache, which jwtauth never trusts for
+# revocation (the embedded default: every request checks the database). Tests of the
+# cache path use "shared" through @pytest.mark.jwtauth_settings(REVOCATION_CACHE=...)
+# or the shared_cache fixture (tests/conftest.py), which also runs them on Redis.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "shared": {"BACKEND": "tests.testapp.caches.SharedDictCache"},
+}
+
 CSRF_TRUSTED_ORIGINS = ["http://localhost:3000"]

@@ -1,11 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from tests.testapp.views import HelloView, ResourceServerHelloView
+from tests.testapp.views import HelloView, PkView, ResourceServerHelloView
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/auth/", include("jwtauth.urls")),
     path("api/hello/", HelloView.as_view(), name="hello"),
     path("api/resource/", ResourceServerHelloView.as_view(), name="resource"),
+    path("api/pk/", PkView.as_view(), name="pk"),
 ]

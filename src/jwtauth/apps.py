@@ -10,3 +10,6 @@ class JWTAuthConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks  # noqa: F401  (registers the system checks)
+        from .store import receivers
+
+        receivers.connect()

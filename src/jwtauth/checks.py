@@ -3,7 +3,8 @@
 Ids: ``jwtauth.E001`` unknown key / not a dict, ``E002`` wrong type or value, ``E003``
 HMAC key too short (RFC 7518 §3.2), ``E004`` refresh lifetime not longer than access
 lifetime, ``E005`` ``CsrfViewMiddleware`` missing, ``E006`` invalid key in
-``ACCESS_TOKEN_KEYS``/``REFRESH_TOKEN_KEYS``; ``W001`` refresh cookie without
+``ACCESS_TOKEN_KEYS``/``REFRESH_TOKEN_KEYS``, ``E007`` ``REVOCATION_CACHE`` names
+no ``CACHES`` alias; ``W001`` refresh cookie without
 ``Secure`` while ``DEBUG`` is off, ``W002`` ``SameSite=None`` without ``Secure``.
 """
 
@@ -32,6 +33,9 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
                 id="jwtauth.E005",
             )
         )
+    alias = merged.get("REVOCATION_CACHE")
+    if isinstance(alias, str) and alias not in getattr(settings, "CACHES", {"default": None}):
+        messages.append(Error(f"JWTAUTH['REVOCATION_CACHE'] = {alias!r} is not in CACHES.", id="jwtauth.E007"))
     secure = merged.get("REFRESH_COOKIE_SECURE")
     if secure is False and not settings.DEBUG:
         messages.append(

@@ -33,6 +33,15 @@ Defaults (every key optional):
 ``LOGIN_MAX_BODY_BYTES``              ``65536``
 ``CLOCK``                             ``"jwtauth.core.clock.SystemClock"`` (dotted
                                       path or an object with ``now()``; a test seam)
+``REVOCATION_CACHE``                  ``"default"``: the ``CACHES`` alias that holds
+                                      session revocation state; ``None``, or a
+                                      process-local cache (LocMem, Dummy), means
+                                      every request checks the database
+``REVOCATION_CACHE_FAILURE``          ``"database"``: when the cache errors, check
+                                      the database; ``"reject"``: answer 503
+                                      ``revocation_unavailable``
+``MAX_SESSIONS_PER_USER``             ``None`` (unlimited); an int caps live
+                                      sessions per user, oldest evicted on login
 ====================================  ==========================================
 """
 
@@ -80,6 +89,9 @@ _DEFAULTS: dict[str, object] = {
     "ACCESS_TOKEN_KEYS": None,
     "REFRESH_TOKEN_KEYS": None,
     "JWKS_MAX_AGE": timedelta(minutes=5),
+    "REVOCATION_CACHE": "default",
+    "REVOCATION_CACHE_FAILURE": "database",
+    "MAX_SESSIONS_PER_USER": None,
 }
 
 _DURATIONS = ("ACCESS_TOKEN_LIFETIME", "REFRESH_TOKEN_LIFETIME", "LEEWAY", "REFRESH_REUSE_GRACE_PERIOD", "JWKS_MAX_AGE")
@@ -113,6 +125,9 @@ class JWTAuthSettings:
     login_max_body_bytes: int
     clock: Clock
     jwks_max_age: timedelta
+    revocation_cache: str | None
+    revocation_cache_failure: str
+    max_sessions_per_user: int | None
 
     @property
     def access_token_lifetime(self) -> timedelta:
@@ -243,6 +258,15 @@ def validate(raw: Mapping[str, object] | None = None) -> tuple[dict[str, object]
             merged[name] = build_key_set(merged[name])
         except ConfigInvalid as exc:
             problems.append(SettingProblem("jwtauth.E006", f"JWTAUTH[{name!r}] {exc.reason}."))
+    if merged["REVOCATION_CACHE"] is not None and (
+        not isinstance(merged["REVOCATION_CACHE"], str) or not merged["REVOCATION_CACHE"]
+    ):
+        bad("REVOCATION_CACHE", "None or a CACHES alias")
+    if merged["REVOCATION_CACHE_FAILURE"] not in ("database", "reject"):
+        bad("REVOCATION_CACHE_FAILURE", "'database' or 'reject'")
+    cap = merged["MAX_SESSIONS_PER_USER"]
+    if cap is not None and (isinstance(cap, bool) or not isinstance(cap, int) or cap < 1):
+        bad("MAX_SESSIONS_PER_USER", "None or a positive int")
     clock = merged["CLOCK"]
     if isinstance(clock, str):
         try:
@@ -298,6 +322,9 @@ def _build() -> JWTAuthSettings:
         login_max_body_bytes=m["LOGIN_MAX_BODY_BYTES"],
         clock=m["CLOCK"],
         jwks_max_age=m["JWKS_MAX_AGE"],
+        revocation_cache=m["REVOCATION_CACHE"],
+        revocation_cache_failure=m["REVOCATION_CACHE_FAILURE"],
+        max_sessions_per_user=m["MAX_SESSIONS_PER_USER"],
     )
 
 

@@ -16,5 +16,7 @@ refresh_token_rotated = Signal()
 #: A replaced refresh token was presented after the grace period; the family is
 #: revoked. Arguments: ``session``, ``user``.
 refresh_token_reused = Signal()
-#: A token family was revoked. Arguments: ``session``, ``reason``.
+#: A token family was revoked. Arguments: ``session``, ``reason`` (``"logout"``,
+#: ``"logout_all"``, ``"revoked_by_user"``, ``"password_changed"``, ``"user_inactive"``,
+#: ``"reuse"``, ``"evicted"``, ``"admin"``). Not sent when a user's deletion cascades.
 session_revoked = Signal()

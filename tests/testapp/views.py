@@ -22,3 +22,10 @@ class ResourceServerHelloView(APIView):
 
     def get(self, request: Request) -> Response:
         return Response({"sub": request.user.pk, "scope": request.auth.get("sid")})  # type: ignore[union-attr]
+
+
+class PkView(APIView):
+    """Reads only ``request.user.pk``: no user field from the database."""
+
+    def get(self, request: Request) -> Response:
+        return Response({"pk": request.user.pk})

@@ -9,6 +9,10 @@ REFRESH = "/api/auth/refresh/"
 LOGOUT = "/api/auth/logout/"
 USER = "/api/auth/user/"
 HELLO = "/api/hello/"
+PK = "/api/pk/"
+LOGOUT_ALL = "/api/auth/logout-all/"
+SESSIONS = "/api/auth/sessions/"
+PASSWORD_CHANGE = "/api/auth/password/change/"
 COOKIE = "jwtauth_refresh"
 
 

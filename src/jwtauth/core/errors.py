@@ -18,6 +18,7 @@ __all__ = [
     "RefreshTokenMissing",
     "RefreshTokenReused",
     "RefreshTokenRevoked",
+    "RevocationUnavailable",
     "TokenExpired",
     "TokenInvalid",
     "TokenRevoked",
@@ -122,3 +123,10 @@ class InvalidCredentials(JWTAuthError):
 class CsrfFailed(JWTAuthError):
     code = "csrf_failed"
     reason = "CSRF check failed"
+
+
+class RevocationUnavailable(JWTAuthError):
+    """The revocation cache could not be read or written; the request fails closed (503)."""
+
+    code = "revocation_unavailable"
+    reason = "revocation cache unavailable"

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 
@@ -36,6 +37,7 @@ from ..core.tokens import (
     verify_refresh_token,
 )
 from .models import RefreshSession
+from .revocation import CacheVerdict, SessionUser, lookup, mark_live, mark_revoked
 
 __all__ = [
     "LoginResult",
@@ -95,13 +97,14 @@ def start_session(user: Any, *, user_agent: str = "", ip_address: str | None = N
         ip_address: the client's IP address, or ``None``.
 
     Returns:
-        A :class:`LoginResult`. One INSERT.
+        A :class:`LoginResult`. One INSERT (plus the eviction of the oldest sessions
+        when ``MAX_SESSIONS_PER_USER`` is set).
     """
     conf = get_settings()
     now = _now()
     jti = new_jti()
     session = RefreshSession(
-        user=user,
+        user=user,  # type: ignore[misc]  # any AUTH_USER_MODEL
         created_at=now,
         last_used_at=now,
         expires_at=now + conf.refresh.lifetime,
@@ -111,6 +114,11 @@ def start_session(user: Any, *, user_agent: str = "", ip_address: str | None = N
     )
     session.save(force_insert=True)
     sub, sid = str(user.pk), str(session.pk)
+    mark_live(sid, user.pk)
+    if conf.max_sessions_per_user is not None:
+        from .user_sessions import evict_excess_sessions  # imports this module
+
+        evict_excess_sessions(user.pk, keep=conf.max_sessions_per_user)
     refresh = issue_refresh_token(conf.refresh, sub=sub, sid=sid, now=now, jti=jti)
     access = issue_access_token(conf.access, sub=sub, sid=sid, now=now)
     signals.session_started.send(sender=RefreshSession, session=session, user=user)
@@ -167,7 +175,7 @@ def refresh_session(refresh_token: str) -> RefreshResult:
         if str(session.user_id) != claims.sub:
             raise RefreshTokenInvalid("sub does not match session")
         if not _can_authenticate(session.user):
-            revoke_session(session, reason="user_inactive")
+            revoke_session(session, reason="user_inactive", strict=False)
             raise RefreshTokenRevoked("user inactive")
         verdict = judge_refresh(_state(session), presented, now=now, grace_period=conf.refresh_reuse_grace_period)
         if verdict is Verdict.REVOKED:
@@ -175,7 +183,8 @@ def refresh_session(refresh_token: str) -> RefreshResult:
         if verdict is Verdict.EXPIRED:
             raise RefreshTokenExpired("session expired")
         if verdict is Verdict.REUSED:
-            revoke_session(session, reason="reuse")
+            # Revoke even if the cache is down: the family is compromised.
+            revoke_session(session, reason="reuse", strict=False)
             logger.warning(
                 "jwtauth: refresh token reuse detected; token family revoked (user=%s sid=%s)",
                 session.user_id,
@@ -205,21 +214,31 @@ def refresh_session(refresh_token: str) -> RefreshResult:
     raise RefreshTokenRevoked("rotation contended")
 
 
-def revoke_session(session: RefreshSession, *, reason: str) -> bool:
-    """Revoke one token family at once.
+def revoke_session(session: RefreshSession, *, reason: str, strict: bool = True) -> bool:
+    """Revoke one token family at once, on every process sharing the database and cache.
 
     Args:
         session: the session to revoke.
         reason: a short code stored in ``revoke_reason`` (e.g. ``"logout"``).
+        strict: refuse (raise, revoking nothing) when the revocation cache cannot be
+            written; ``False`` revokes in the database regardless.
 
     Returns:
         ``True`` if this call revoked it, ``False`` if it was already revoked.
+
+    Raises:
+        RevocationUnavailable (``revocation_unavailable``): ``strict`` and the cache
+            write failed.
     """
     now = _now()
+    mark_revoked([session.pk], strict=strict)
     with transaction.atomic():
         updated = RefreshSession.objects.filter(pk=session.pk, revoked_at__isnull=True).update(
             revoked_at=now, revoke_reason=reason[:32]
         )
+    # Again after the commit: a request that read the row just before it may have
+    # re-created an entry meanwhile (add() normally prevents that; eviction may not).
+    mark_revoked([session.pk], strict=False)
     if updated:
         session.revoked_at, session.revoke_reason = now, reason[:32]
         signals.session_revoked.send(sender=RefreshSession, session=session, reason=reason)
@@ -245,21 +264,46 @@ def revoke_refresh_token(refresh_token: str, *, reason: str = "logout") -> bool:
     return revoke_session(session, reason=reason)
 
 
+def _load_user(pk: Any) -> Any:
+    user = get_user_model()._default_manager.filter(pk=pk).first()
+    if user is None or not _can_authenticate(user):
+        raise UserInactive()
+    return user
+
+
 def authenticate_access_claims(claims: AccessClaims) -> Any:
     """Return the user an access token speaks for, checking its session is live.
 
-    One SQL query (the session joined with its user).
+    With a shared revocation cache: one cache read and no SQL query; the user is a
+    :class:`~jwtauth.store.revocation.SessionUser` loaded on first use of a field.
+    On a cache miss, or without a shared cache: one SQL query (the session joined
+    with its user), and the cache is repopulated.
 
     Raises:
         TokenRevoked (``token_revoked``): the session was revoked or deleted.
-        UserInactive (``user_inactive``): the user is inactive or its id mismatches.
+        UserInactive (``user_inactive``): the user is inactive or deleted.
+        RevocationUnavailable (``revocation_unavailable``): the cache failed and
+            ``REVOCATION_CACHE_FAILURE`` is ``"reject"``.
     """
+    verdict, user_pk = lookup(claims.sid)
+    if verdict is CacheVerdict.REVOKED:
+        raise TokenRevoked()
+    if verdict is CacheVerdict.LIVE:
+        if user_pk != claims.sub:
+            raise TokenRevoked("sub does not match session")
+        try:
+            pk = get_user_model()._meta.pk.to_python(claims.sub)
+        except Exception:  # a sub that is not a pk: ValidationError
+            raise TokenRevoked("bad sub") from None
+        return SessionUser(pk, lambda: _load_user(pk))
     session = _load(claims.sid)
     if session is None or session.revoked_at is not None:
+        mark_revoked([claims.sid], strict=False)
         raise TokenRevoked()
     if str(session.user_id) != claims.sub:
         raise TokenRevoked("sub does not match session")
     user = session.user
     if not _can_authenticate(user):
         raise UserInactive()
+    mark_live(claims.sid, user.pk)
     return user

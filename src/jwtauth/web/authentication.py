@@ -17,10 +17,10 @@ from rest_framework.authentication import BaseAuthentication
 from rest_framework.request import Request
 
 from ..conf import get_settings
-from ..core.errors import JWTAuthError, TokenInvalid
+from ..core.errors import JWTAuthError, RevocationUnavailable, TokenInvalid
 from ..core.tokens import AccessClaims, verify_access_token
 from ..store.sessions import authenticate_access_claims
-from .errors import BearerAuthenticationFailed, bearer_challenge, message_for
+from .errors import BearerAuthenticationFailed, api_error, bearer_challenge, message_for
 
 __all__ = ["JWTAuthentication"]
 
@@ -40,6 +40,8 @@ class JWTAuthentication(BaseAuthentication):
         rest_framework.exceptions.AuthenticationFailed: 401 with body
             ``{"detail", "code"}``; codes ``token_invalid``, ``token_expired``,
             ``key_unknown``, ``token_revoked``, ``user_inactive``.
+        JWTAuthAPIError: 503 ``revocation_unavailable`` when the revocation cache
+            fails and ``REVOCATION_CACHE_FAILURE`` is ``"reject"``.
     """
 
     www_authenticate_realm = "api"
@@ -54,6 +56,8 @@ class JWTAuthentication(BaseAuthentication):
                 return None
             claims = self.verify_token(token)
             user = self.get_user(claims)
+        except RevocationUnavailable as err:
+            raise api_error(err) from None  # 503: the token may be fine; do not log out
         except JWTAuthError as err:
             # Remembered so authenticate_header() can describe the failure (RFC 6750 §3).
             setattr(request, _ERROR_ATTR, err)

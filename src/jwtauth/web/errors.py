@@ -32,12 +32,14 @@ _MESSAGES: dict[str, Any] = {
     "invalid_credentials": _("Unable to log in with the provided credentials."),
     "csrf_failed": _("CSRF check failed."),
     "jwks_unavailable": _("The keys to verify the access token are temporarily unavailable."),
+    "revocation_unavailable": _("Session state is temporarily unavailable; try again."),
 }
 
 _STATUS = {
     "csrf_failed": status.HTTP_403_FORBIDDEN,
     "config_invalid": status.HTTP_500_INTERNAL_SERVER_ERROR,
     "jwks_unavailable": status.HTTP_503_SERVICE_UNAVAILABLE,
+    "revocation_unavailable": status.HTTP_503_SERVICE_UNAVAILABLE,
 }
 
 

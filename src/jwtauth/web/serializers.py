@@ -8,7 +8,13 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-__all__ = ["LoginSerializer", "StrictCharField", "UserSerializer", "login_serializer_class"]
+__all__ = [
+    "LoginSerializer",
+    "StrictCharField",
+    "UserSerializer",
+    "login_serializer_class",
+    "password_change_serializer_class",
+]
 
 
 class StrictCharField(serializers.CharField):
@@ -60,3 +66,12 @@ def login_serializer_class(password_max_length: int) -> type[LoginSerializer]:
     if username_field != "username":
         fields["username"] = StrictCharField(required=False, max_length=1024)
     return type("LoginSerializer", (LoginSerializer,), {"username_field": username_field, **fields})
+
+
+def password_change_serializer_class(password_max_length: int) -> type[serializers.Serializer]:  # type: ignore[type-arg]
+    """Build the ``{"old_password", "new_password"}`` serializer (never trimmed)."""
+    fields = {
+        name: StrictCharField(trim_whitespace=False, max_length=password_max_length)
+        for name in ("old_password", "new_password")
+    }
+    return type("PasswordChangeSerializer", (serializers.Serializer,), fields)

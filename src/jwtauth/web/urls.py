@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.urls import path
 
 from .jwks import jwks_view
+from .session_views import LogoutAllView, PasswordChangeView, SessionDetailView, SessionListView
 from .views import CsrfTokenView, LoginView, LogoutView, RefreshView, UserView
 
 app_name = "jwtauth"
@@ -23,4 +24,12 @@ urlpatterns = [
     path("user", UserView.as_view()),
     path("jwks/", jwks_view, name="jwks"),
     path("jwks", jwks_view),
+    path("logout-all/", LogoutAllView.as_view(), name="logout-all"),
+    path("logout-all", LogoutAllView.as_view()),
+    path("sessions/", SessionListView.as_view(), name="sessions"),
+    path("sessions", SessionListView.as_view()),
+    path("sessions/<str:session_id>/", SessionDetailView.as_view(), name="session"),
+    path("sessions/<str:session_id>", SessionDetailView.as_view()),
+    path("password/change/", PasswordChangeView.as_view(), name="password-change"),
+    path("password/change", PasswordChangeView.as_view()),
 ]

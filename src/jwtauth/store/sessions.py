@@ -104,7 +104,7 @@ def start_session(user: Any, *, user_agent: str = "", ip_address: str | None = N
     now = _now()
     jti = new_jti()
     session = RefreshSession(
-        user=user,  # type: ignore[misc]  # any AUTH_USER_MODEL
+        user=user,
         created_at=now,
         last_used_at=now,
         expires_at=now + conf.refresh.lifetime,

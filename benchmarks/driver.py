@@ -45,6 +45,7 @@ class Config:
     sections: frozenset[str]
     loadgen: str
     out_dir: Path
+    is_selftest: bool
 
 
 def _parse(argv: list[str] | None) -> Config:
@@ -58,12 +59,16 @@ def _parse(argv: list[str] | None) -> Config:
                    help="comma-separated subset of request,verify,refresh,login,http")
     p.add_argument("--loadgen", choices=("auto", "wrk", "python"), default="auto")
     p.add_argument("--seed", type=int, default=None, help="shuffle seed (default: random, printed)")
-    p.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results", help="results directory")
+    p.add_argument("--out", type=Path, default=None,
+                   help="results directory (default benchmarks/results, or results/selftest with --selftest)")
+    p.add_argument("--selftest", action="store_true",
+                   help="measure the FAKE jwtauth in benchmarks/selftest to check the harness's jwtauth paths")
     a = p.parse_args(argv)
+    results = ROOT / "benchmarks" / "results"
     quick = a.quick
     http_seconds = a.http_seconds or (1.0 if quick else 3.0)
     return Config(
-        mode="quick" if quick else "full",
+        mode=("selftest " if a.selftest else "") + ("quick" if quick else "full"),
         rounds=a.rounds or (3 if quick else 15),
         batch_seconds=a.batch_seconds or (0.02 if quick else 0.2),
         http_rounds=a.http_rounds or (2 if quick else 4),
@@ -71,7 +76,8 @@ def _parse(argv: list[str] | None) -> Config:
         seed=a.seed if a.seed is not None else random.SystemRandom().randrange(10**6),
         sections=frozenset(s.strip() for s in a.sections.split(",") if s.strip()),
         loadgen=httpload.loadgen_name(a.loadgen),
-        out_dir=a.out,
+        out_dir=a.out or (results / "selftest" if a.selftest else results),
+        is_selftest=a.selftest,
     )
 
 
@@ -235,15 +241,21 @@ def main(argv: list[str] | None = None) -> int:
     cfg = _parse(argv)
     started = time.monotonic()
     tmp = Path(tempfile.mkdtemp(prefix="jwtauth-bench-"))
+    paths = [str(ROOT), os.environ.get("PYTHONPATH")]
+    if cfg.is_selftest:
+        paths.insert(0, str(ROOT / "benchmarks" / "selftest"))
+        _log("SELF-TEST: measuring the FAKE jwtauth in benchmarks/selftest; its figures mean nothing")
     env = {**os.environ, "BENCH_TMP": str(tmp), "DJANGO_SETTINGS_MODULE": "benchmarks.site.settings",
-           "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+           "PYTHONPATH": os.pathsep.join(filter(None, paths))}
+    load_before = os.getloadavg()[0]
     skips = _service_skips()
     inproc = [c for c in INPROC if c.section in cfg.sections]
     http = [c for c in HTTP if "http" in cfg.sections]
     rows: dict[str, dict[str, Any]] = {}
     for c in inproc:
         rows[c.key] = {"section": c.section, "label": c.label, "profile": c.profile, "scenario": c.scenario,
-                       "role": c.role, "status": "ok", "samples_us": [], "failed_ops": 0}
+                       "db": PROFILES[c.profile].db, "role": c.role, "status": "ok", "samples_us": [],
+                       "failed_ops": 0}
     for h in http:
         rows[h.label] = {"section": "http", "label": h.label, "profile": h.profile, "scenario": h.scenario,
                          "role": h.role, "status": "ok"}
@@ -294,6 +306,7 @@ def main(argv: list[str] | None = None) -> int:
             "http_rounds": cfg.http_rounds, "http_seconds": cfg.http_seconds,
             "http_connections": httpload.CONNECTIONS, "loadgen": cfg.loadgen, "seed": cfg.seed,
             "wall_seconds": round(time.monotonic() - started, 1),
+            "loadavg_1min": {"start": round(load_before, 2), "end": round(os.getloadavg()[0], 2)},
         },
         "sections": sections,
     }

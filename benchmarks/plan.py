@@ -45,7 +45,8 @@ PROFILES: dict[str, Profile] = {
 class Contestant:
     """One in-process measurement: a scenario (benchmarks/scenarios.py) run in a profile's worker.
 
-    ``role`` marks the section's reference rows: "floor" (ratios divide by it) and "simplejwt".
+    ``role`` marks the section's reference rows: "floor" (ratios divide by it) and "simplejwt". A row
+    is compared with the reference rows on the same database (SQLite or PostgreSQL).
     """
 
     section: str
@@ -87,13 +88,14 @@ INPROC: tuple[Contestant, ...] = (
     Contestant("refresh", "simplejwt TokenRefreshView, SQLite", "simplejwt", "refresh_simplejwt", "simplejwt"),
     Contestant("refresh", "jwtauth refresh/, SQLite", "jwtauth", "refresh_jwtauth"),
     Contestant("refresh", "jwtauth refresh/, SQLite + Redis cache", "jwtauth_redis", "refresh_jwtauth"),
-    Contestant("refresh", "simplejwt TokenRefreshView, PostgreSQL", "simplejwt_pg", "refresh_simplejwt"),
+    Contestant("refresh", "simplejwt TokenRefreshView, PostgreSQL", "simplejwt_pg", "refresh_simplejwt", "simplejwt"),
     Contestant("refresh", "jwtauth refresh/, PostgreSQL", "jwtauth_pg", "refresh_jwtauth"),
     # 4. login
     Contestant("login", "authenticate() only (floor)", "peers", "login_floor", "floor"),
     Contestant("login", "simplejwt TokenObtainPairView", "simplejwt", "login_simplejwt", "simplejwt"),
     Contestant("login", "jwtauth login/", "jwtauth", "login_jwtauth"),
-    Contestant("login", "simplejwt TokenObtainPairView, PostgreSQL", "simplejwt_pg", "login_simplejwt"),
+    Contestant("login", "authenticate() only, PostgreSQL (floor)", "simplejwt_pg", "login_floor", "floor"),
+    Contestant("login", "simplejwt TokenObtainPairView, PostgreSQL", "simplejwt_pg", "login_simplejwt", "simplejwt"),
     Contestant("login", "jwtauth login/, PostgreSQL", "jwtauth_pg", "login_jwtauth"),
 )
 

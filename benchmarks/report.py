@@ -36,15 +36,15 @@ def _ratio(x: float | None, ref: float | None) -> str:
     return "—" if x is None or not ref else f"{x / ref:.2f}"
 
 
-def _ref(rows: list[dict[str, Any]], role: str, field: str) -> float | None:
-    for row in rows:
-        if row.get("role") == role and row.get(field):
-            return row[field]["median"]
-    return None
+def _ref(rows: list[dict[str, Any]], role: str, field: str, db: str | None = None) -> float | None:
+    """Median of the section's reference row with this role, on the same database when there is one."""
+    found = [r for r in rows if r.get("role") == role and r.get(field)]
+    same_db = [r for r in found if r.get("db") == db]
+    best = (same_db or found)[:1]
+    return best[0][field]["median"] if best else None
 
 
 def _inproc_table(section: str, rows: list[dict[str, Any]]) -> list[list[str]]:
-    floor, ref = _ref(rows, "floor", "us"), _ref(rows, "simplejwt", "us")
     header = ["contestant", "µs/op (median)", "IQR", "min–max", "SQL/op", "× floor", "× simplejwt"]
     if section == "login":
         header.insert(5, "µs over floor")
@@ -54,6 +54,7 @@ def _inproc_table(section: str, rows: list[dict[str, Any]]) -> list[list[str]]:
             table.append([row["label"], row["status"]] + [""] * (len(header) - 2))
             continue
         s = row["us"]
+        floor, ref = _ref(rows, "floor", "us", row.get("db")), _ref(rows, "simplejwt", "us", row.get("db"))
         line = [
             row["label"],
             _fmt(s["median"]),
@@ -135,12 +136,17 @@ def _meta_line(meta: dict[str, Any]) -> str:
         + " · ".join(f"{k} {v[k]}" for k in sorted(v))
         + f" · {meta['cpus']} CPUs · {meta['rounds']} rounds in process, {meta['http_rounds']}"
         f" × {meta['http_seconds']} s over HTTP ({meta['loadgen']}) · seed {meta['seed']}"
+        f" · load average {meta['loadavg_1min']['start']} → {meta['loadavg_1min']['end']}"
     )
 
 
 def render(results: dict[str, Any]) -> str:
     """The stdout report."""
     parts = [_meta_line(results["meta"])]
+    cpus = results["meta"]["cpus"] or 1
+    if max(results["meta"]["loadavg_1min"].values()) > cpus / 2:
+        parts.append("WARNING: other processes were busy on this machine; absolute figures are noisy,"
+                     " ratios less so (contestants were interleaved)")
     for title, table in _tables(results):
         parts += ["", f"== {title}", _text(table)]
     return "\n".join(parts)

@@ -53,8 +53,8 @@ def _parse(argv: list[str] | None) -> Config:
     p.add_argument("--quick", action="store_true", help="CI smoke run: few short rounds (< 60 s)")
     p.add_argument("--rounds", type=int, help="in-process rounds (default 15, quick 3)")
     p.add_argument("--batch-seconds", type=float, help="target seconds per batch (default 0.2, quick 0.02)")
-    p.add_argument("--http-rounds", type=int, help="HTTP rounds (default 4, quick 2)")
-    p.add_argument("--http-seconds", type=float, help="seconds per HTTP run, at most 10 (default 3, quick 1)")
+    p.add_argument("--http-rounds", type=int, help="HTTP rounds (default 6, quick 2)")
+    p.add_argument("--http-seconds", type=float, help="seconds per HTTP run, at most 10 (default 2, quick 1)")
     p.add_argument("--sections", default="request,verify,refresh,login,http",
                    help="comma-separated subset of request,verify,refresh,login,http")
     p.add_argument("--loadgen", choices=("auto", "wrk", "python"), default="auto")
@@ -64,14 +64,17 @@ def _parse(argv: list[str] | None) -> Config:
     p.add_argument("--selftest", action="store_true",
                    help="measure the FAKE jwtauth in benchmarks/selftest to check the harness's jwtauth paths")
     a = p.parse_args(argv)
+    unknown = set(a.sections.split(",")) - {"request", "verify", "refresh", "login", "http"}
+    if unknown:
+        p.error(f"unknown sections: {', '.join(sorted(unknown))}")
     results = ROOT / "benchmarks" / "results"
     quick = a.quick
-    http_seconds = a.http_seconds or (1.0 if quick else 3.0)
+    http_seconds = a.http_seconds or (1.0 if quick else 2.0)
     return Config(
         mode=("selftest " if a.selftest else "") + ("quick" if quick else "full"),
         rounds=a.rounds or (3 if quick else 15),
         batch_seconds=a.batch_seconds or (0.02 if quick else 0.2),
-        http_rounds=a.http_rounds or (2 if quick else 4),
+        http_rounds=a.http_rounds or (2 if quick else 6),
         http_seconds=min(http_seconds, 2.0 if quick else 10.0),
         seed=a.seed if a.seed is not None else random.SystemRandom().randrange(10**6),
         sections=frozenset(s.strip() for s in a.sections.split(",") if s.strip()),
@@ -294,7 +297,10 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         for w in workers.values():
             w.close()
-        shutil.rmtree(tmp, ignore_errors=True)
+        if any(r["status"].startswith("failed") or "answered 5" in r["status"] for r in rows.values()):
+            _log(f"some contestants failed: worker and gunicorn logs kept in {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
     sections: dict[str, list[dict[str, Any]]] = {}
     for row in rows.values():
         sections.setdefault(row["section"], []).append(row)

@@ -96,10 +96,11 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USE_TZ = True
 STATIC_URL = "static/"
-LOGGING = {
+LOGGING = {  # server errors (with tracebacks) go to the worker's or gunicorn's log; no line per 401
     "version": 1,
     "disable_existing_loggers": False,
-    "loggers": {"django.request": {"level": "ERROR"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler"}},
+    "loggers": {"django.request": {"handlers": ["stderr"], "level": "ERROR", "propagate": False}},
 }
 
 # Each profile's own authentication class is the default, as its docs would have you configure.

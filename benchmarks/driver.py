@@ -23,7 +23,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, IO
+from typing import IO, Any
 
 from benchmarks import httpload, report
 from benchmarks.plan import HTTP, INPROC, PROFILES, Contestant, HttpContestant
@@ -55,14 +55,24 @@ def _parse(argv: list[str] | None) -> Config:
     p.add_argument("--batch-seconds", type=float, help="target seconds per batch (default 0.2, quick 0.02)")
     p.add_argument("--http-rounds", type=int, help="HTTP rounds (default 6, quick 2)")
     p.add_argument("--http-seconds", type=float, help="seconds per HTTP run, at most 10 (default 2, quick 1)")
-    p.add_argument("--sections", default="request,verify,refresh,login,http",
-                   help="comma-separated subset of request,verify,refresh,login,http")
+    p.add_argument(
+        "--sections",
+        default="request,verify,refresh,login,http",
+        help="comma-separated subset of request,verify,refresh,login,http",
+    )
     p.add_argument("--loadgen", choices=("auto", "wrk", "python"), default="auto")
     p.add_argument("--seed", type=int, default=None, help="shuffle seed (default: random, printed)")
-    p.add_argument("--out", type=Path, default=None,
-                   help="results directory (default benchmarks/results, or results/selftest with --selftest)")
-    p.add_argument("--selftest", action="store_true",
-                   help="measure the FAKE jwtauth in benchmarks/selftest to check the harness's jwtauth paths")
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="results directory (default benchmarks/results, or results/selftest with --selftest)",
+    )
+    p.add_argument(
+        "--selftest",
+        action="store_true",
+        help="measure the FAKE jwtauth in benchmarks/selftest to check the harness's jwtauth paths",
+    )
     a = p.parse_args(argv)
     unknown = set(a.sections.split(",")) - {"request", "verify", "refresh", "login", "http"}
     if unknown:
@@ -93,10 +103,16 @@ class Worker:
 
     def __init__(self, profile: str, env: dict[str, str], log: Path) -> None:
         self.profile, self.log = profile, log
-        self._err: IO[str] = open(log, "w")
+        self._err: IO[str] = open(log, "w")  # noqa: SIM115 - lives as long as the worker; close() closes it
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "benchmarks.worker"], cwd=ROOT, env={**env, "BENCH_PROFILE": profile},
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._err, text=True, bufsize=1,
+            [sys.executable, "-m", "benchmarks.worker"],
+            cwd=ROOT,
+            env={**env, "BENCH_PROFILE": profile},
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._err,
+            text=True,
+            bufsize=1,
         )
 
     def send(self, **msg: Any) -> None:
@@ -134,8 +150,9 @@ def _service_skips() -> dict[str, str]:
     try:
         import psycopg
 
-        with psycopg.connect(host="127.0.0.1", user=os.environ.get("BENCH_PG_USER", "postgres"),
-                             dbname="postgres", connect_timeout=3):
+        with psycopg.connect(
+            host="127.0.0.1", user=os.environ.get("BENCH_PG_USER", "postgres"), dbname="postgres", connect_timeout=3
+        ):
             pass
     except Exception as exc:  # noqa: BLE001 - any failure means "skip the PostgreSQL profiles"
         skips["postgres"] = f"skipped: PostgreSQL not reachable at 127.0.0.1:5432 ({type(exc).__name__})"
@@ -151,8 +168,15 @@ def _service_skips() -> dict[str, str]:
 
 def _versions() -> dict[str, str]:
     out = {}
-    for dist in ("Django", "djangorestframework", "djangorestframework-simplejwt", "django-rest-knox", "PyJWT",
-                 "gunicorn", "jwtauth"):
+    for dist in (
+        "Django",
+        "djangorestframework",
+        "djangorestframework-simplejwt",
+        "django-rest-knox",
+        "PyJWT",
+        "gunicorn",
+        "jwtauth",
+    ):
         try:
             out[dist] = importlib.metadata.version(dist)
         except importlib.metadata.PackageNotFoundError:
@@ -160,8 +184,9 @@ def _versions() -> dict[str, str]:
     return out
 
 
-def _run_inproc(cfg: Config, tasks: list[Contestant], workers: dict[str, Worker],
-                rows: dict[str, dict[str, Any]]) -> None:
+def _run_inproc(
+    cfg: Config, tasks: list[Contestant], workers: dict[str, Worker], rows: dict[str, dict[str, Any]]
+) -> None:
     sizes: dict[str, int] = {}
     for c in list(tasks):
         w, row = workers[c.profile], rows[c.key]
@@ -197,8 +222,14 @@ def _run_inproc(cfg: Config, tasks: list[Contestant], workers: dict[str, Worker]
             row.pop("us", None)
 
 
-def _run_http(cfg: Config, tasks: list[HttpContestant], workers: dict[str, Worker], env: dict[str, str],
-              tmp: Path, rows: dict[str, dict[str, Any]]) -> None:
+def _run_http(
+    cfg: Config,
+    tasks: list[HttpContestant],
+    workers: dict[str, Worker],
+    env: dict[str, str],
+    tmp: Path,
+    rows: dict[str, dict[str, Any]],
+) -> None:
     servers: dict[str, httpload.Server] = {}
     try:
         for c in tasks:
@@ -224,8 +255,9 @@ def _run_http(cfg: Config, tasks: list[HttpContestant], workers: dict[str, Worke
             _log(f"HTTP round {r + 1}/{cfg.http_rounds}")
             for c in rng.sample(tasks, len(tasks)):
                 req = workers[c.profile].ask(cmd="http", scenario=c.scenario)  # fresh credentials
-                res = httpload.load(cfg.loadgen, servers[c.label].port, req["path"], req["headers"],
-                                    cfg.http_seconds, tmp)
+                res = httpload.load(
+                    cfg.loadgen, servers[c.label].port, req["path"], req["headers"], cfg.http_seconds, tmp
+                )
                 row = rows[c.label]
                 for k in ("rps", "p50_ms", "p99_ms"):
                     row.setdefault(f"samples_{k}", []).append(res[k])
@@ -248,44 +280,64 @@ def main(argv: list[str] | None = None) -> int:
     if cfg.is_selftest:
         paths.insert(0, str(ROOT / "benchmarks" / "selftest"))
         _log("SELF-TEST: measuring the FAKE jwtauth in benchmarks/selftest; its figures mean nothing")
-    env = {**os.environ, "BENCH_TMP": str(tmp), "DJANGO_SETTINGS_MODULE": "benchmarks.site.settings",
-           "PYTHONPATH": os.pathsep.join(filter(None, paths))}
+    env = {
+        **os.environ,
+        "BENCH_TMP": str(tmp),
+        "DJANGO_SETTINGS_MODULE": "benchmarks.site.settings",
+        "PYTHONPATH": os.pathsep.join(filter(None, paths)),
+    }
     load_before = os.getloadavg()[0]
     skips = _service_skips()
     inproc = [c for c in INPROC if c.section in cfg.sections]
     http = [c for c in HTTP if "http" in cfg.sections]
     rows: dict[str, dict[str, Any]] = {}
     for c in inproc:
-        rows[c.key] = {"section": c.section, "label": c.label, "profile": c.profile, "scenario": c.scenario,
-                       "db": PROFILES[c.profile].db, "role": c.role, "status": "ok", "samples_us": [],
-                       "failed_ops": 0}
+        rows[c.key] = {
+            "section": c.section,
+            "label": c.label,
+            "profile": c.profile,
+            "scenario": c.scenario,
+            "db": PROFILES[c.profile].db,
+            "role": c.role,
+            "status": "ok",
+            "samples_us": [],
+            "failed_ops": 0,
+        }
     for h in http:
-        rows[h.label] = {"section": "http", "label": h.label, "profile": h.profile, "scenario": h.scenario,
-                         "role": h.role, "status": "ok"}
+        rows[h.label] = {
+            "section": "http",
+            "label": h.label,
+            "profile": h.profile,
+            "scenario": h.scenario,
+            "db": PROFILES[h.profile].db,
+            "role": h.role,
+            "status": "ok",
+        }
+    everyone: list[Contestant | HttpContestant] = [*inproc, *http]
     needs: dict[str, set[str]] = {}
-    for c in [*inproc, *http]:
-        prof = PROFILES[c.profile]
+    for entry in everyone:
+        prof = PROFILES[entry.profile]
         reason = skips.get(prof.db) or skips.get(prof.cache)
-        key = c.key if isinstance(c, Contestant) else c.label
+        key = entry.key if isinstance(entry, Contestant) else entry.label
         if reason:
             rows[key]["status"] = reason
         else:
-            needs.setdefault(c.profile, set()).add(c.scenario)
+            needs.setdefault(entry.profile, set()).add(entry.scenario)
     workers: dict[str, Worker] = {}
     try:
         _log(f"starting {len(needs)} worker processes (logs in {tmp})")
-        for profile in needs:
+        for profile, scenario_keys in needs.items():
             workers[profile] = Worker(profile, env, tmp / f"worker-{profile}.log")
-            workers[profile].send(cmd="setup", scenarios=sorted(needs[profile]))
+            workers[profile].send(cmd="setup", scenarios=sorted(scenario_keys))
         ready: dict[str, dict[str, str | None]] = {}
         for profile, w in workers.items():
             try:
                 ready[profile] = w.recv()["ready"]
             except RuntimeError as exc:
                 ready[profile] = {s: f"failed: {exc}" for s in needs[profile]}
-        for c in [*inproc, *http]:
-            reason = ready.get(c.profile, {}).get(c.scenario)
-            key = c.key if isinstance(c, Contestant) else c.label
+        for entry in everyone:
+            reason = ready.get(entry.profile, {}).get(entry.scenario)
+            key = entry.key if isinstance(entry, Contestant) else entry.label
             if reason:
                 rows[key]["status"] = reason
         inproc_tasks = [c for c in inproc if rows[c.key]["status"] == "ok"]
@@ -304,13 +356,20 @@ def main(argv: list[str] | None = None) -> int:
     sections: dict[str, list[dict[str, Any]]] = {}
     for row in rows.values():
         sections.setdefault(row["section"], []).append(row)
-    results = {
+    results: dict[str, Any] = {
         "meta": {
-            "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-            "mode": cfg.mode, "python": platform.python_version(), "versions": _versions(),
-            "cpus": os.cpu_count(), "rounds": cfg.rounds, "batch_seconds": cfg.batch_seconds,
-            "http_rounds": cfg.http_rounds, "http_seconds": cfg.http_seconds,
-            "http_connections": httpload.CONNECTIONS, "loadgen": cfg.loadgen, "seed": cfg.seed,
+            "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            "mode": cfg.mode,
+            "python": platform.python_version(),
+            "versions": _versions(),
+            "cpus": os.cpu_count(),
+            "rounds": cfg.rounds,
+            "batch_seconds": cfg.batch_seconds,
+            "http_rounds": cfg.http_rounds,
+            "http_seconds": cfg.http_seconds,
+            "http_connections": httpload.CONNECTIONS,
+            "loadgen": cfg.loadgen,
+            "seed": cfg.seed,
             "wall_seconds": round(time.monotonic() - started, 1),
             "loadavg_1min": {"start": round(load_before, 2), "end": round(os.getloadavg()[0], 2)},
         },

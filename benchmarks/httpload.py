@@ -44,13 +44,30 @@ class Server:
         self.port = free_port()
         self.log = log
         cmd = [
-            sys.executable, "-m", "gunicorn", "benchmarks.site.wsgi:application",
-            "--workers", "2", "--worker-class", "sync", "--bind", f"127.0.0.1:{self.port}",
-            "--timeout", "30", "--log-level", "warning", "--error-logfile", str(log),
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "benchmarks.site.wsgi:application",
+            "--workers",
+            "2",
+            "--worker-class",
+            "sync",
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "--timeout",
+            "30",
+            "--log-level",
+            "warning",
+            "--error-logfile",
+            str(log),
         ]
         self.proc = subprocess.Popen(
-            cmd, cwd=root, env={**env, "BENCH_PROFILE": profile},
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            cmd,
+            cwd=root,
+            env={**env, "BENCH_PROFILE": profile},
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
 
     def wait_ready(self, timeout_seconds: float = 30.0) -> None:
@@ -134,7 +151,7 @@ def _wrk(port: int, path: str, headers: dict[str, str], seconds: float, tmp: Pat
     cmd.append(f"http://127.0.0.1:{port}{path}")
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 30, check=True).stdout
     line = next(x for x in out.splitlines() if x.startswith("WRKJSON "))
-    r = json.loads(line[len("WRKJSON "):])
+    r = json.loads(line[len("WRKJSON ") :])
     return {
         "rps": r["requests"] / (r["duration_us"] / 1e6),
         "p50_ms": r["p50_us"] / 1000,
@@ -181,11 +198,14 @@ def _python_load(port: int, path: str, headers: dict[str, str], seconds: float) 
         t.join()
     elapsed = time.perf_counter() - start
     latencies.sort()
-    pick = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000  # noqa: E731
+
+    def percentile_ms(q: float) -> float:
+        return latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000
+
     return {
         "rps": len(latencies) / elapsed,
-        "p50_ms": pick(0.50),
-        "p99_ms": pick(0.99),
+        "p50_ms": percentile_ms(0.50),
+        "p99_ms": percentile_ms(0.99),
         "requests": len(latencies),
         "errors": errors[0],
     }

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["PROFILES", "INPROC", "HTTP", "SECTIONS", "Profile", "Contestant", "HttpContestant"]
+__all__ = ["HTTP", "INPROC", "PROFILES", "SECTIONS", "Contestant", "HttpContestant", "Profile"]
 
 _SIMPLEJWT_APPS = ("rest_framework_simplejwt", "rest_framework_simplejwt.token_blacklist")
 

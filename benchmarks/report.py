@@ -9,7 +9,7 @@ from typing import Any
 
 from benchmarks.plan import SECTIONS
 
-__all__ = ["summarise", "render", "write"]
+__all__ = ["render", "summarise", "write"]
 
 
 def summarise(samples: list[float]) -> dict[str, float]:
@@ -72,25 +72,36 @@ def _inproc_table(section: str, rows: list[dict[str, Any]]) -> list[list[str]]:
 
 def _http_table(rows: list[dict[str, Any]]) -> list[list[str]]:
     floor, ref = _ref(rows, "floor", "rps"), _ref(rows, "simplejwt", "rps")
-    header = ["contestant", "req/s (median)", "IQR", "p50 ms", "p99 ms", "peak RSS/worker MiB",
-              "% of floor req/s", "% of simplejwt req/s", "errors"]
+    header = [
+        "contestant",
+        "req/s (median)",
+        "IQR",
+        "p50 ms",
+        "p99 ms",
+        "peak RSS/worker MiB",
+        "% of floor req/s",
+        "% of simplejwt req/s",
+        "errors",
+    ]
     table = [header]
     for row in rows:
         if "rps" not in row:
             table.append([row["label"], row["status"]] + [""] * (len(header) - 2))
             continue
         s = row["rps"]
-        table.append([
-            row["label"],
-            _fmt(s["median"], 0),
-            f"{_fmt(s['q1'], 0)}–{_fmt(s['q3'], 0)}",
-            _fmt(row["p50_ms"]["median"], 2),
-            _fmt(row["p99_ms"]["median"], 2),
-            _fmt(row.get("peak_rss_mib"), 1),
-            "—" if not floor else f"{100 * s['median'] / floor:.0f}%",
-            "—" if not ref else f"{100 * s['median'] / ref:.0f}%",
-            str(row.get("errors", 0)),
-        ])
+        table.append(
+            [
+                row["label"],
+                _fmt(s["median"], 0),
+                f"{_fmt(s['q1'], 0)}–{_fmt(s['q3'], 0)}",
+                _fmt(row["p50_ms"]["median"], 2),
+                _fmt(row["p99_ms"]["median"], 2),
+                _fmt(row.get("peak_rss_mib"), 1),
+                "—" if not floor else f"{100 * s['median'] / floor:.0f}%",
+                "—" if not ref else f"{100 * s['median'] / ref:.0f}%",
+                str(row.get("errors", 0)),
+            ]
+        )
     return table
 
 
@@ -117,7 +128,9 @@ def _text(table: list[list[str]]) -> str:
         if _is_status_row(r):
             lines.append(f"{r[0].ljust(widths[0])}  {r[1]}")
             continue
-        lines.append("  ".join(c.ljust(w) if j == 0 else c.rjust(w) for j, (c, w) in enumerate(zip(r, widths))))
+        lines.append(
+            "  ".join(c.ljust(w) if j == 0 else c.rjust(w) for j, (c, w) in enumerate(zip(r, widths, strict=True)))
+        )
         if i == 0:
             lines.append("  ".join("-" * w for w in widths))
     return "\n".join(lines)
@@ -145,8 +158,10 @@ def render(results: dict[str, Any]) -> str:
     parts = [_meta_line(results["meta"])]
     cpus = results["meta"]["cpus"] or 1
     if max(results["meta"]["loadavg_1min"].values()) > cpus / 2:
-        parts.append("WARNING: other processes were busy on this machine; absolute figures are noisy,"
-                     " ratios less so (contestants were interleaved)")
+        parts.append(
+            "WARNING: other processes were busy on this machine; absolute figures are noisy,"
+            " ratios less so (contestants were interleaved)"
+        )
     for title, table in _tables(results):
         parts += ["", f"== {title}", _text(table)]
     return "\n".join(parts)

@@ -23,7 +23,7 @@ from benchmarks import jwtauth_adapter, stdlib_jwt
 from benchmarks.jwtauth_adapter import Skip
 from benchmarks.site.views import request_endpoints
 
-__all__ = ["USERNAME", "PASSWORD", "Harness", "Scenario", "build"]
+__all__ = ["PASSWORD", "USERNAME", "Harness", "Scenario", "build"]
 
 USERNAME = "bench"
 PASSWORD = "bench-password-1"
@@ -41,10 +41,14 @@ class Harness:
         self.factory = RequestFactory()
         self.user = get_user_model().objects.get(username=USERNAME)
 
-    def environ(self, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None) -> dict[str, Any]:
+    def environ(
+        self, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None
+    ) -> dict[str, Any]:
         if body is None:
             return self.factory.generic(method, path, headers=headers or {}).environ
-        return self.factory.generic(method, path, data=body, content_type="application/json", headers=headers or {}).environ
+        return self.factory.generic(
+            method, path, data=body, content_type="application/json", headers=headers or {}
+        ).environ
 
     def call(self, environ: dict[str, Any]) -> tuple[int, bytes, dict[str, str]]:
         """Run one request; return (status, body, cookies set by the response)."""
@@ -259,9 +263,7 @@ _BUILDERS: dict[str, Callable[[Harness], Scenario]] = {
     ),
     "req_knox": lambda h: _request(h, "req_knox", _knox_header),
     "req_drf_token": lambda h: _request(h, "req_drf_token", _drf_token_header),
-    "req_jwtauth": lambda h: _request(
-        h, "req_jwtauth", lambda h: lambda: _bearer(_jwtauth_login(h).access_token)
-    ),
+    "req_jwtauth": lambda h: _request(h, "req_jwtauth", lambda h: lambda: _bearer(_jwtauth_login(h).access_token)),
     "verify_pyjwt": _verify_pyjwt,
     "verify_stdlib": lambda h: VerifyScenario(
         partial(stdlib_jwt.verify, key=settings.BENCH_STDLIB_KEY),

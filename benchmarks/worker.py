@@ -28,13 +28,10 @@ _scenarios: dict[str, Any] = {}
 
 def _pg_admin(sql: str) -> None:
     import psycopg
-
     from django.conf import settings
 
     db = settings.DATABASES["default"]
-    with psycopg.connect(
-        host=db["HOST"], port=db["PORT"], user=db["USER"], dbname="postgres", autocommit=True
-    ) as conn:
+    with psycopg.connect(host=db["HOST"], port=db["PORT"], user=db["USER"], dbname="postgres", autocommit=True) as conn:
         conn.execute(sql)
 
 

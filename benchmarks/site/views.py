@@ -55,8 +55,8 @@ def ping_view(auth_paths: list[str]) -> Any:
 class LoginFloorView(APIView):
     """Login floor: parse JSON, ``authenticate()`` (user lookup + hasher), answer; no token."""
 
-    authentication_classes: list[Any] = []
-    permission_classes = [AllowAny]
+    authentication_classes: tuple[Any, ...] = ()
+    permission_classes = (AllowAny,)
 
     def post(self, request: Request) -> Response:
         user = authenticate(request, username=request.data.get("username"), password=request.data.get("password"))

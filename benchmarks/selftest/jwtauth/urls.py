@@ -24,8 +24,8 @@ def _issue(request, user_id: int) -> Response:
 
 
 class Login(APIView):
-    authentication_classes = []
-    permission_classes = [AllowAny]
+    authentication_classes = ()
+    permission_classes = (AllowAny,)
 
     def post(self, request):
         user = authenticate(request, username=request.data.get("username"), password=request.data.get("password"))
@@ -35,8 +35,8 @@ class Login(APIView):
 
 
 class Refresh(APIView):
-    authentication_classes = []
-    permission_classes = [AllowAny]
+    authentication_classes = ()
+    permission_classes = (AllowAny,)
 
     def post(self, request):
         check = CSRFCheck(lambda req: None)

@@ -330,9 +330,11 @@ def main(argv: list[str] | None = None) -> int:
             workers[profile] = Worker(profile, env, tmp / f"worker-{profile}.log")
             workers[profile].send(cmd="setup", scenarios=sorted(scenario_keys))
         ready: dict[str, dict[str, str | None]] = {}
+        notes: dict[str, dict[str, str]] = {}
         for profile, w in workers.items():
             try:
-                ready[profile] = w.recv()["ready"]
+                answer = w.recv()
+                ready[profile], notes[profile] = answer["ready"], answer["notes"]
             except RuntimeError as exc:
                 ready[profile] = {s: f"failed: {exc}" for s in needs[profile]}
         for entry in everyone:
@@ -340,6 +342,8 @@ def main(argv: list[str] | None = None) -> int:
             key = entry.key if isinstance(entry, Contestant) else entry.label
             if reason:
                 rows[key]["status"] = reason
+            elif isinstance(entry, Contestant) and entry.scenario in notes.get(entry.profile, {}):
+                rows[key]["note"] = notes[entry.profile][entry.scenario]
         inproc_tasks = [c for c in inproc if rows[c.key]["status"] == "ok"]
         http_tasks = [c for c in http if rows[c.label]["status"] == "ok"]
         if inproc_tasks:

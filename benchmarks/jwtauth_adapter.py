@@ -119,15 +119,22 @@ def _find_stateless_key() -> str | None:
     return None
 
 
-def auth_class_path() -> str:
-    """Dotted path of jwtauth's DRF authentication class (Bearer)."""
+def auth_class_path(*, is_app_registry_ready: bool = True) -> str:
+    """Dotted path of jwtauth's DRF authentication class (Bearer).
+
+    From the settings module (``is_app_registry_ready=False``) only the module's existence is
+    checked: importing the class there would import models before Django's app registry is ready.
+    """
     override = os.environ.get("BENCH_JWTAUTH_AUTH_CLASS")
     if override:
         return override
     for path in _AUTH_CLASS_CANDIDATES:
         module, _, name = path.rpartition(".")
         try:
-            if hasattr(importlib.import_module(module), name):
+            if not is_app_registry_ready:
+                if importlib.util.find_spec(module) is not None:
+                    return path
+            elif hasattr(importlib.import_module(module), name):
                 return path
         except ImportError:
             continue

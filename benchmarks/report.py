@@ -105,12 +105,15 @@ def _http_table(rows: list[dict[str, Any]]) -> list[list[str]]:
     return table
 
 
-def _tables(results: dict[str, Any]) -> list[tuple[str, list[list[str]]]]:
+def _tables(results: dict[str, Any]) -> list[tuple[str, list[list[str]], list[str]]]:
+    """(title, table, notes) per section."""
     out = []
     for section, title in SECTIONS.items():
         rows = results["sections"].get(section)
         if rows:
-            out.append((title, _http_table(rows) if section == "http" else _inproc_table(section, rows)))
+            table = _http_table(rows) if section == "http" else _inproc_table(section, rows)
+            notes = [f"{r['label']}: {r['note']}" for r in rows if r.get("note")]
+            out.append((title, table, notes))
     return out
 
 
@@ -153,17 +156,23 @@ def _meta_line(meta: dict[str, Any]) -> str:
     )
 
 
+_BUSY_WARNING = (
+    "other processes were busy on this machine (load average above half the CPUs): absolute figures"
+    " are noisy, ratios less so (contestants were interleaved)"
+)
+
+
+def _is_busy(meta: dict[str, Any]) -> bool:
+    return bool(max(meta["loadavg_1min"].values()) > (meta["cpus"] or 1) / 2)
+
+
 def render(results: dict[str, Any]) -> str:
     """The stdout report."""
     parts = [_meta_line(results["meta"])]
-    cpus = results["meta"]["cpus"] or 1
-    if max(results["meta"]["loadavg_1min"].values()) > cpus / 2:
-        parts.append(
-            "WARNING: other processes were busy on this machine; absolute figures are noisy,"
-            " ratios less so (contestants were interleaved)"
-        )
-    for title, table in _tables(results):
-        parts += ["", f"== {title}", _text(table)]
+    if _is_busy(results["meta"]):
+        parts.append("WARNING: " + _BUSY_WARNING)
+    for title, table, notes in _tables(results):
+        parts += ["", f"== {title}", _text(table), *(f"  note: {n}" for n in notes)]
     return "\n".join(parts)
 
 
@@ -176,10 +185,12 @@ def write(results: dict[str, Any], out_dir: Path) -> None:
         "",
         f"_{_meta_line(results['meta'])}_",
         "",
+        *([f"**{_BUSY_WARNING}**", ""] if _is_busy(results["meta"]) else []),
         "Medians across rounds; IQR and min–max show the spread between rounds. In-process rows:",
         "× floor and × simplejwt are time ratios (lower is faster). HTTP rows: throughput as a",
         "percentage of the floor's and of simplejwt's (higher is faster). How to read: benchmarks/README.md.",
     ]
-    for title, table in _tables(results):
+    for title, table, notes in _tables(results):
         md += ["", f"## {title}", "", _md(table)]
+        md += ["", *(f"- {n}" for n in notes)] if notes else []
     (out_dir / "latest.md").write_text("\n".join(md) + "\n")

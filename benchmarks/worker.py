@@ -3,7 +3,7 @@
 Reads one JSON command per line on stdin and answers one JSON line on stdout (everything else that
 Django or a library prints goes to stderr). Commands:
   setup {scenarios}       create the DB, migrate, create the user; build the scenarios
-                          -> {ready: {key: null | skip reason}}
+                          -> {ready: {key: null | skip reason}, notes: {key: what is measured}}
   batch {scenario, n}     -> {seconds, bad}
   queries {scenario}      -> {counts: [...], sql: [...]} for 3 operations (SQL of the last)
   http {scenario}         -> {path, headers} with fresh credentials
@@ -57,16 +57,19 @@ def _setup(keys: list[str]) -> dict[str, Any]:
     get_user_model().objects.create_user(scenarios.USERNAME, password=scenarios.PASSWORD)
     harness = scenarios.Harness()
     ready: dict[str, str | None] = {}
+    notes: dict[str, str] = {}
     for key in keys:
         try:
             _scenarios[key] = scenarios.build(harness, key)
             ready[key] = None
+            if _scenarios[key].note:
+                notes[key] = _scenarios[key].note
         except Skip as exc:
             ready[key] = f"skipped: {exc}"
         except Exception as exc:  # noqa: BLE001 - a broken contestant must not stop the others
             traceback.print_exc()
             ready[key] = f"failed: {type(exc).__name__}: {exc}"[:300]
-    return {"ready": ready}
+    return {"ready": ready, "notes": notes}
 
 
 def _queries(key: str) -> dict[str, Any]:

@@ -136,8 +136,9 @@ if _PROFILE.jwtauth_mode is not None:
     BENCH_JWTAUTH_SKIP = jwtauth_adapter.importable_reason()
     if BENCH_JWTAUTH_SKIP is None:
         JWTAUTH, BENCH_JWTAUTH_SKIP = jwtauth_adapter.settings_for_mode(_PROFILE.jwtauth_mode)
+    if BENCH_JWTAUTH_SKIP is None:
         try:
-            _DEFAULT_AUTH.append(jwtauth_adapter.auth_class_path())
+            _DEFAULT_AUTH.append(jwtauth_adapter.auth_class_path(is_app_registry_ready=False))
         except jwtauth_adapter.Skip as exc:
             BENCH_JWTAUTH_SKIP = str(exc)
     if BENCH_JWTAUTH_SKIP is not None:

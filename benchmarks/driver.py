@@ -51,9 +51,9 @@ class Config:
 def _parse(argv: list[str] | None) -> Config:
     p = argparse.ArgumentParser(prog="bash benchmarks/run", description="jwtauth benchmark harness")
     p.add_argument("--quick", action="store_true", help="CI smoke run: few short rounds (< 60 s)")
-    p.add_argument("--rounds", type=int, help="in-process rounds (default 15, quick 3)")
-    p.add_argument("--batch-seconds", type=float, help="target seconds per batch (default 0.2, quick 0.02)")
-    p.add_argument("--http-rounds", type=int, help="HTTP rounds (default 6, quick 2)")
+    p.add_argument("--rounds", type=int, help="in-process rounds (default 13, quick 3)")
+    p.add_argument("--batch-seconds", type=float, help="target seconds per batch (default 0.15, quick 0.02)")
+    p.add_argument("--http-rounds", type=int, help="HTTP rounds (default 5, quick 2)")
     p.add_argument("--http-seconds", type=float, help="seconds per HTTP run, at most 10 (default 2, quick 1)")
     p.add_argument(
         "--sections",
@@ -82,9 +82,9 @@ def _parse(argv: list[str] | None) -> Config:
     http_seconds = a.http_seconds or (1.0 if quick else 2.0)
     return Config(
         mode=("selftest " if a.selftest else "") + ("quick" if quick else "full"),
-        rounds=a.rounds or (3 if quick else 15),
-        batch_seconds=a.batch_seconds or (0.02 if quick else 0.2),
-        http_rounds=a.http_rounds or (2 if quick else 6),
+        rounds=a.rounds or (3 if quick else 13),
+        batch_seconds=a.batch_seconds or (0.02 if quick else 0.15),
+        http_rounds=a.http_rounds or (2 if quick else 5),
         http_seconds=min(http_seconds, 2.0 if quick else 10.0),
         seed=a.seed if a.seed is not None else random.SystemRandom().randrange(10**6),
         sections=frozenset(s.strip() for s in a.sections.split(",") if s.strip()),

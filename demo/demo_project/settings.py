@@ -8,6 +8,8 @@ What the demo relaxes for plain http://localhost, and why:
   ``True`` (system check ``jwtauth.W001`` warns otherwise).
 - ``DEBUG = True`` and a fixed ``SECRET_KEY``: never in production.
 - ``ACCESS_TOKEN_LIFETIME`` is 30 seconds so that silent refresh is visible.
+- ``DEMO_CLOCK_FILE`` (tests only) shifts jwtauth's clock by the seconds written to
+  that file, so browser tests can expire tokens without sleeping.
 """
 
 import os
@@ -92,6 +94,10 @@ JWTAUTH = {
     "REFRESH_TOKEN_LIFETIME": timedelta(days=1),
     "REFRESH_COOKIE_SECURE": False,
 }
+# Test seam for the browser tests: the server's time is shifted by the seconds written to
+# this file (see demo_project/clock.py). Never set in normal use.
+if os.environ.get("DEMO_CLOCK_FILE"):
+    JWTAUTH["CLOCK"] = "demo_project.clock.OffsetClock"
 
 LOGGING = {
     "version": 1,

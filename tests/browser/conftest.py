@@ -32,6 +32,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts" / "browser"
+_USER_BATCH = 16
+_E2E_PASSWORD = "jwtauth-e2e"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -79,7 +81,8 @@ class Demo:
     username: str = "demo"
     password: str = "jwtauth-demo"
     server_offset_seconds: float = 0.0
-    _user_numbers: Iterator[int] = field(default_factory=itertools.count)
+    _batch_numbers: Iterator[int] = field(default_factory=itertools.count)
+    _spare_users: list[str] = field(default_factory=list)
 
     def advance_server_clock(self, seconds: float) -> None:
         """Move the API's clock forward. Never back: tokens issued meanwhile stay valid
@@ -91,19 +94,27 @@ class Demo:
         tmp.write_text(f"{self.server_offset_seconds}\n")
         tmp.replace(self.clock_file)  # atomic: the server never reads half a number
 
-    def create_user(self, password: str = "jwtauth-e2e") -> tuple[str, str]:
-        """A new user that no other test touches: ``(username, password)``."""
-        username = f"e2e-{next(self._user_numbers)}"
-        code = (
-            "from django.contrib.auth import get_user_model\n"
-            f"get_user_model().objects.create_user({username!r}, password={password!r})\n"
-        )
-        subprocess.run(
-            [sys.executable, str(ROOT / "demo" / "manage.py"), "shell", "-v", "0", "-c", code],
-            check=True,
-            env=self.env,
-        )
-        return username, password
+    def create_user(self) -> tuple[str, str]:
+        """A new user that no other test touches: ``(username, password)``.
+
+        Users are made in batches, one ``manage.py shell`` per batch (each costs a
+        Django start-up)."""
+        if not self._spare_users:
+            start = next(self._batch_numbers) * _USER_BATCH
+            names = [f"e2e-{n}" for n in range(start, start + _USER_BATCH)]
+            code = (
+                "from django.contrib.auth import get_user_model\n"
+                "User = get_user_model()\n"
+                f"for name in {names!r}:\n"
+                f"    User.objects.create_user(name, password={_E2E_PASSWORD!r})\n"
+            )
+            subprocess.run(
+                [sys.executable, str(ROOT / "demo" / "manage.py"), "shell", "-v", "0", "-c", code],
+                check=True,
+                env=self.env,
+            )
+            self._spare_users.extend(names)
+        return self._spare_users.pop(0), _E2E_PASSWORD
 
     def sessions(self, username: str) -> list[dict[str, Any]]:
         """The user's refresh sessions (token families) as stored, oldest first."""
@@ -135,6 +146,7 @@ def demo_server() -> Iterator[Demo]:
             "DEMO_DB": str(Path(tmp) / "demo.sqlite3"),
             "DEMO_ACCESS_TOKEN_SECONDS": os.environ.get("DEMO_ACCESS_TOKEN_SECONDS", "30"),
             "DEMO_CLOCK_FILE": str(Path(tmp) / "clock-offset"),
+            "DEMO_FAST_PASSWORD_HASHER": "1",
         }
         env.pop("DJANGO_SETTINGS_MODULE", None)
         log_path = Path(tmp) / "demo.log"

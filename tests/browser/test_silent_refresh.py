@@ -40,6 +40,8 @@ def test_expired_access_token_next_call_succeeds_after_one_silent_refresh(
     assert [e.status for e in traffic.refreshes()] == [200]
     wait_for_event(page, "refresh-local")
     assert events(page).count("refresh-local") == 1
+    assert page.get_attribute("#token-refreshed", "data-source") == "local"
+    assert page.get_attribute("#token-refreshed", "data-count") == "1"
     page.screenshot(path=str(artifacts / "demo-refreshed.png"), full_page=True)
 
 

@@ -63,6 +63,8 @@ def test_two_tabs_expiring_together_cause_one_rotation(demo_server: Demo, contex
     # One tab rotated, the other took its token from the broadcast.
     new_events = sorted(events(first)[len(first_before) :] + events(second)[len(second_before) :])
     assert new_events == ["refresh-local", "refresh-remote"]
+    sources = {page.get_attribute("#token-refreshed", "data-source") for page in (first, second)}
+    assert sources == {"local", "remote"}
     assert expires_at(first) == expires_at(second)
 
     [session] = demo_server.sessions(username)

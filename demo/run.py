@@ -6,7 +6,9 @@ credentials, starts Django's development server for the API and a static file se
 for the front end, and prints the URLs. Ctrl-C stops both.
 
 Environment: ``DEMO_API_PORT`` (8000), ``DEMO_FRONTEND_PORT`` (3000), ``DEMO_DB``
-(demo/db.sqlite3), ``DEMO_ACCESS_TOKEN_SECONDS`` (30).
+(demo/db.sqlite3), ``DEMO_ACCESS_TOKEN_SECONDS`` (30), and for tests only
+``DEMO_CLOCK_FILE`` (shift the server's clock, see demo_project/clock.py) and
+``DEMO_FAST_PASSWORD_HASHER=1`` (a weak, fast hasher).
 """
 
 from __future__ import annotations

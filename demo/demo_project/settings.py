@@ -8,6 +8,9 @@ What the demo relaxes for plain http://localhost, and why:
   ``True`` (system check ``jwtauth.W001`` warns otherwise).
 - ``DEBUG = True`` and a fixed ``SECRET_KEY``: never in production.
 - ``ACCESS_TOKEN_LIFETIME`` is 30 seconds so that silent refresh is visible.
+- ``DEMO_CLOCK_FILE`` (tests only) shifts jwtauth's clock by the seconds written to
+  that file, so browser tests can expire tokens without sleeping;
+  ``DEMO_FAST_PASSWORD_HASHER=1`` (tests only) swaps PBKDF2 for a fast, weak hasher.
 """
 
 import os
@@ -92,6 +95,14 @@ JWTAUTH = {
     "REFRESH_TOKEN_LIFETIME": timedelta(days=1),
     "REFRESH_COOKIE_SECURE": False,
 }
+# Test seams for the browser tests, never set in normal use:
+# - the server's time is shifted by the seconds written to this file (demo_project/clock.py);
+if os.environ.get("DEMO_CLOCK_FILE"):
+    JWTAUTH["CLOCK"] = "demo_project.clock.OffsetClock"
+# - a cheap password hasher, as Django's testing docs suggest: PBKDF2 costs about half a
+#   second per login, which the browser suite would pay on every test. Weak by design.
+if os.environ.get("DEMO_FAST_PASSWORD_HASHER") == "1":
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 LOGGING = {
     "version": 1,

@@ -19,6 +19,7 @@ const ui = {
   user: $("user"),
   userJson: $("user-json"),
   tokenExpiry: $("token-expiry"),
+  tokenRefreshed: $("token-refreshed"),
   callApiButton: $("call-api-button"),
   refreshButton: $("refresh-button"),
   logoutButton: $("logout-button"),
@@ -47,8 +48,29 @@ function render() {
   ui.sessionSection.hidden = isChecking || !isLoggedIn;
   ui.user.textContent = auth.user?.username ?? "";
   ui.userJson.textContent = auth.user ? JSON.stringify(auth.user, null, 2) : "";
-  if (!isLoggedIn) ui.apiResult.textContent = "Not called yet.";
+  if (!isLoggedIn) {
+    ui.apiResult.textContent = "Not called yet.";
+    delete ui.apiResult.dataset.status;
+    renderRefreshed(null);
+  }
   renderExpiry();
+}
+
+// "Last refresh": when and where the access token was last renewed (null: not yet).
+function renderRefreshed(source) {
+  if (source === null) {
+    ui.tokenRefreshed.dataset.count = "0";
+    delete ui.tokenRefreshed.dataset.source;
+    ui.tokenRefreshed.textContent = "Not yet";
+    ui.tokenRefreshed.removeAttribute("title");
+    return;
+  }
+  const count = Number(ui.tokenRefreshed.dataset.count ?? "0") + 1;
+  ui.tokenRefreshed.dataset.count = String(count);
+  ui.tokenRefreshed.dataset.source = source;
+  const where = source === "remote" ? "by another tab" : "silently, in this tab";
+  ui.tokenRefreshed.textContent = `${new Date().toLocaleTimeString()}, ${where}`;
+  ui.tokenRefreshed.title = `${count} refresh${count === 1 ? "" : "es"} since this page logged in`;
 }
 
 // Shows when the access token expires (never the token itself).
@@ -56,11 +78,12 @@ function renderExpiry() {
   const expiresAt = auth.expiresAt;
   if (expiresAt === null) {
     ui.tokenExpiry.textContent = "";
+    delete ui.tokenExpiry.dataset.expiresAt;
     return;
   }
   const seconds = Math.max(0, Math.round((expiresAt - Date.now()) / 1000));
   const clock = new Date(expiresAt).toLocaleTimeString();
-  ui.tokenExpiry.textContent = `Access token expires in ${formatDuration(seconds)} (at ${clock})`;
+  ui.tokenExpiry.textContent = `Expires in ${formatDuration(seconds)} (at ${clock})`;
   ui.tokenExpiry.dataset.expiresAt = String(expiresAt);
 }
 
@@ -126,6 +149,7 @@ auth.on("refresh", ({ source }) => {
       : "Access token refreshed silently",
     { event: `refresh-${source}` },
   );
+  renderRefreshed(source);
   render();
 });
 

@@ -136,8 +136,10 @@ export declare class AuthClient {
   getAccessToken(): string | null;
 
   login(username: string, password: string): Promise<AuthUser>;
+  /** On page load: refresh from the cookie (CSRF token from memory, the cookie, else GET csrf/), then GET user/. */
   restore(): Promise<AuthUser | null>;
   refresh(): Promise<boolean>;
+  /** Forget the token, tell other tabs, then POST logout/ (a stale CSRF token gets one retry). True if confirmed. */
   logout(): Promise<boolean>;
   logoutAll(): Promise<void>;
   getUser(): Promise<AuthUser | null>;

@@ -236,12 +236,14 @@ export class AuthClient {
    * @returns {Promise<boolean>} whether the server confirmed.
    */
   async logout() {
-    const csrfToken = this.#currentCsrfToken();
+    const knownCsrfToken = this.#csrfToken;
     this.#clearSession("local", { isBroadcast: true });
     // Under the refresh lock so no other tab rotates the cookie while it is being revoked.
     return this.#exclusive(async () => {
       try {
-        const response = await this.#callAuthEndpoint("logout/", { csrfToken });
+        // A logout the server refused would leave the refresh cookie alive: the next page load
+        // would log the user straight back in. So a stale CSRF token gets one retry.
+        const response = await this.#postWithCsrf("logout/", knownCsrfToken);
         return response.ok;
       } catch {
         return false;
@@ -415,7 +417,7 @@ export class AuthClient {
   async #refreshOnce() {
     const startEpoch = this.#epoch;
     const wasAuthenticated = this.isAuthenticated;
-    const response = await this.#callAuthEndpoint("refresh/", { csrfToken: this.#currentCsrfToken() });
+    const response = await this.#postWithCsrf("refresh/", this.#csrfToken);
     const body = await readJson(response);
     if (response.ok) {
       if (!isTokenResponse(body)) throw badResponse(response);
@@ -577,18 +579,46 @@ export class AuthClient {
     return `${this.#baseUrl}${path}`;
   }
 
-  #currentCsrfToken() {
-    // The body copy works cross-site; the cookie is a fallback (e.g. right after a page load).
-    return this.#csrfToken ?? this.#readCookie(this.#csrfCookieName);
+  /**
+   * POST to a cookie-authenticated endpoint (`refresh/`, `logout/`) with `X-CSRFToken`.
+   *
+   * The token comes from memory (the login/refresh body, which works cross-site), else the
+   * `csrftoken` cookie, else `GET csrf/`: after a page load memory is empty, and a front end on
+   * another host cannot read the API's cookie. The server checks CSRF before it touches the
+   * refresh token, so a 403 `csrf_failed` (our token went stale, e.g. a login to the Django admin
+   * on the API's host rotated the cookie) is retried once with a fresh token from `csrf/`.
+   * Another origin cannot do the same: CORS keeps it from reading the `csrf/` body.
+   */
+  async #postWithCsrf(path, knownCsrfToken) {
+    const csrfToken = knownCsrfToken ?? this.#readCookie(this.#csrfCookieName) ?? (await this.#fetchCsrfToken());
+    const response = await this.#callAuthEndpoint(path, { csrfToken });
+    if (response.status !== 403) return response;
+    const body = await readJson(response.clone());
+    if (body?.code !== "csrf_failed") return response;
+    const freshCsrfToken = await this.#fetchCsrfToken();
+    if (freshCsrfToken === null || freshCsrfToken === csrfToken) return response;
+    return this.#callAuthEndpoint(path, { csrfToken: freshCsrfToken });
+  }
+
+  /** `GET csrf/` with credentials (it sets the cookie the token pairs with). Null if unavailable. */
+  async #fetchCsrfToken() {
+    const response = await this.#callAuthEndpoint("csrf/", { method: "GET" });
+    const body = await readJson(response);
+    if (response.status >= 500 || response.status === 429 || response.status === 408) {
+      throw errorFromResponse(response, body, { isRetryable: true });
+    }
+    if (!response.ok || typeof body?.csrf_token !== "string" || !body.csrf_token) return null;
+    this.#csrfToken = body.csrf_token;
+    return this.#csrfToken;
   }
 
   /** Only the auth endpoints get `credentials: "include"`: the refresh cookie is scoped to them. */
-  async #callAuthEndpoint(path, { headers = {}, body, csrfToken } = {}) {
+  async #callAuthEndpoint(path, { method = "POST", headers = {}, body, csrfToken } = {}) {
     const allHeaders = { Accept: "application/json", ...headers };
     if (csrfToken) allHeaders["X-CSRFToken"] = csrfToken;
     try {
       return await this.#fetch(this.#url(path), {
-        method: "POST",
+        method,
         credentials: "include",
         headers: allHeaders,
         body,

@@ -313,13 +313,37 @@ describe("refresh", () => {
     assert.equal(server.callsTo("refresh/").length, 1);
   });
 
-  test("a refresh 403 csrf_failed also ends the session", async () => {
+  test("a stale CSRF token is replaced from csrf/ and the refresh retried once", async () => {
+    const client = makeClient();
+    const events = record(client, "logout", "refresh");
+    await client.login("alice", "s3cret");
+    server.csrf = "csrf-rotated"; // e.g. a login to the Django admin on the API's host
+
+    assert.equal(await client.refresh(), true);
+
+    const refreshes = server.callsTo("refresh/");
+    assert.deepEqual(
+      refreshes.map((call) => call.headers.get("X-CSRFToken")),
+      ["csrf-1", "csrf-rotated"],
+    );
+    const [csrfCall] = server.callsTo("csrf/");
+    assert.equal(csrfCall.method, "GET");
+    assert.equal(csrfCall.credentials, "include");
+    assert.deepEqual(
+      events.map((event) => event.type),
+      ["refresh"],
+    );
+  });
+
+  test("a refresh 403 csrf_failed that a fresh token cannot fix ends the session", async () => {
     const client = makeClient();
     const events = record(client, "logout");
     await client.login("alice", "s3cret");
     server.csrf = "something-else";
+    server.failNext("csrf/", 404); // e.g. an older server without csrf/
     assert.equal(await client.refresh(), false);
     assert.equal(events[0].cause, "csrf_failed");
+    assert.equal(server.callsTo("refresh/").length, 1, "no retry without a new token");
   });
 
   test("network errors are retried with backoff and do not log out", async () => {
@@ -405,6 +429,56 @@ describe("restore, user, logout", () => {
     assert.equal(client.isAuthenticated, true);
     assert.deepEqual(events, [{ type: "login", user, source: "restore" }]);
     assert.equal(server.callsTo("refresh/")[0].headers.get("X-CSRFToken"), "csrf-1", "fell back to the cookie");
+  });
+
+  test("restore after a reload gets a CSRF token from csrf/ when the cookie is unreadable", async () => {
+    const first = makeClient();
+    await first.login("alice", "s3cret");
+    first.destroy(); // memory is gone; the API's csrftoken cookie is on another host
+
+    const client = makeClient({ readCookie: () => null });
+    const user = await client.restore();
+
+    assert.deepEqual(user, { id: 1, username: "alice" });
+    assert.deepEqual(
+      server.calls.slice(-3).map((call) => `${call.method} ${call.path}`),
+      ["GET csrf/", "POST refresh/", "GET user/"],
+    );
+    assert.equal(server.callsTo("csrf/")[0].credentials, "include", "the token must pair with the cookie");
+    assert.equal(server.callsTo("refresh/")[0].headers.get("X-CSRFToken"), "csrf-1");
+    assert.equal(await client.refresh(), true, "then uses the token from the refresh body");
+    assert.equal(server.callsTo("csrf/").length, 1);
+  });
+
+  test("memory, then the cookie, then csrf/: the cookie saves a request", async () => {
+    const first = makeClient();
+    await first.login("alice", "s3cret");
+    first.destroy();
+    const client = makeClient({ readCookie: (name) => (name === "csrftoken" ? server.csrf : null) });
+    await client.restore();
+    assert.equal(server.callsTo("csrf/").length, 0);
+  });
+
+  test("logout with a stale CSRF token retries with a fresh one, so the cookie really goes", async () => {
+    const client = makeClient();
+    await client.login("alice", "s3cret");
+    server.csrf = "csrf-rotated";
+    assert.equal(await client.logout(), true);
+    assert.equal(server.jar, null);
+    assert.equal(server.currentRefresh, null);
+    assert.equal(server.callsTo("logout/").length, 2);
+    assert.equal(await client.restore(), null, "a reload does not log back in");
+  });
+
+  test("logout after a reload without a readable cookie still revokes the session", async () => {
+    const first = makeClient();
+    await first.login("alice", "s3cret");
+    first.destroy();
+    const client = makeClient({ readCookie: () => null, autoRefresh: false });
+    await client.restore();
+    assert.equal(await client.logout(), true);
+    assert.equal(server.callsTo("logout/")[0].headers.get("X-CSRFToken"), "csrf-2");
+    assert.equal(server.currentRefresh, null);
   });
 
   test("logout forgets the token, tells the server and emits logout(local)", async () => {

@@ -160,6 +160,9 @@ export class FakeServer {
         return json(200, body);
       }
       case "logout/": {
+        if (cookie && headers.get("X-CSRFToken") !== this.csrf) {
+          return json(403, { detail: "CSRF failed.", code: "csrf_failed" });
+        }
         if (cookie === this.currentRefresh) this.currentRefresh = null;
         this.jar = null;
         return json(204, null);
@@ -170,6 +173,11 @@ export class FakeServer {
         this.currentRefresh = null;
         this.accessTokens.clear();
         return json(204, null);
+      }
+      case "csrf/": {
+        // With credentials the token pairs with the browser's csrftoken cookie. Without them the
+        // browser would drop the Set-Cookie of a cross-origin response: the token pairs with nothing.
+        return json(200, { csrf_token: withCredentials ? this.csrf : "csrf-unpaired" });
       }
       case "user/": {
         const { error, user } = this.#authenticate(headers);

@@ -154,7 +154,7 @@ def _service_skips() -> dict[str, str]:
             host="127.0.0.1", user=os.environ.get("BENCH_PG_USER", "postgres"), dbname="postgres", connect_timeout=3
         ):
             pass
-    except Exception as exc:  # noqa: BLE001 - any failure means "skip the PostgreSQL profiles"
+    except Exception as exc:
         skips["postgres"] = f"skipped: PostgreSQL not reachable at 127.0.0.1:5432 ({type(exc).__name__})"
     try:
         with socket.create_connection(("127.0.0.1", 6379), timeout=3) as s:

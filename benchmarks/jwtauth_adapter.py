@@ -109,7 +109,7 @@ def _find_stateless_key() -> str | None:
         return None
     try:
         conf = importlib.import_module("jwtauth.conf")
-    except Exception:  # noqa: BLE001 - any import failure just means "not found"
+    except Exception:
         return None
     for obj in vars(conf).values():
         if inspect.isclass(obj) and dataclasses.is_dataclass(obj):
@@ -229,11 +229,11 @@ def _verifies(fn: Callable[[str], Any], token: str) -> bool:
     try:
         if not fn(token):
             return False
-    except Exception:  # noqa: BLE001 - a candidate that fails is just not the one
+    except Exception:
         return False
     head, _, sig = token.rpartition(".")
     tampered = head + "." + ("A" if sig[:1] != "A" else "B") + sig[1:]
     try:
         return not fn(tampered)
-    except Exception:  # noqa: BLE001 - rejection by exception is the expected outcome
+    except Exception:
         return True

@@ -17,6 +17,7 @@ from django.utils.module_loading import import_string
 from rest_framework import status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -57,7 +58,10 @@ def _client_ip(request: Request) -> str | None:
 
 
 class JWTAuthAPIView(APIView):
-    """Base of jwtauth's views: JSON errors ``{"detail", "code"}``, no-store."""
+    """Base of jwtauth's views: JSON only (even for a browser form post), JSON errors
+    ``{"detail", "code"}``, no-store."""
+
+    renderer_classes = (JSONRenderer,)
 
     def get_exception_handler(self) -> Any:
         return exception_handler

@@ -61,7 +61,7 @@ from django.utils.module_loading import import_string
 from .core.clock import Clock
 from .core.errors import ConfigInvalid
 from .core.keys import HMAC_ALGORITHMS, MIN_HMAC_KEY_BYTES, KeySet, derive_key, hmac_key
-from .core.tokens import TokenPolicy
+from .core.tokens import TokenPolicy, VerifiedTokenCache
 from .store.key_sources import build_key_set
 
 __all__ = ["JWTAuthSettings", "SettingProblem", "get_settings", "validate"]
@@ -92,6 +92,8 @@ _DEFAULTS: dict[str, object] = {
     "REVOCATION_CACHE": "default",
     "REVOCATION_CACHE_FAILURE": "database",
     "MAX_SESSIONS_PER_USER": None,
+    "STATELESS_ACCESS_TOKENS": False,
+    "VERIFIED_TOKEN_CACHE_SIZE": 10_000,
 }
 
 _DURATIONS = ("ACCESS_TOKEN_LIFETIME", "REFRESH_TOKEN_LIFETIME", "LEEWAY", "REFRESH_REUSE_GRACE_PERIOD", "JWKS_MAX_AGE")
@@ -128,6 +130,9 @@ class JWTAuthSettings:
     revocation_cache: str | None
     revocation_cache_failure: str
     max_sessions_per_user: int | None
+    stateless_access_tokens: bool
+    #: Per-process memo of access tokens whose signature verified (None: off).
+    verified_tokens: VerifiedTokenCache | None
 
     @property
     def access_token_lifetime(self) -> timedelta:
@@ -224,8 +229,12 @@ def validate(raw: Mapping[str, object] | None = None) -> tuple[dict[str, object]
             bad(name, "a non-empty string")
     if merged["REFRESH_COOKIE_SAMESITE"] not in _SAMESITE:
         bad("REFRESH_COOKIE_SAMESITE", f"one of {_SAMESITE}")
-    if not isinstance(merged["REFRESH_COOKIE_SECURE"], bool):
-        bad("REFRESH_COOKIE_SECURE", "a bool")
+    for name in ("REFRESH_COOKIE_SECURE", "STATELESS_ACCESS_TOKENS"):
+        if not isinstance(merged[name], bool):
+            bad(name, "a bool")
+    size = merged["VERIFIED_TOKEN_CACHE_SIZE"]
+    if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+        bad("VERIFIED_TOKEN_CACHE_SIZE", "an int >= 0")
     for name in ("PASSWORD_MAX_LENGTH", "LOGIN_MAX_BODY_BYTES"):
         value = merged[name]
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -325,6 +334,8 @@ def _build() -> JWTAuthSettings:
         revocation_cache=m["REVOCATION_CACHE"],
         revocation_cache_failure=m["REVOCATION_CACHE_FAILURE"],
         max_sessions_per_user=m["MAX_SESSIONS_PER_USER"],
+        stateless_access_tokens=m["STATELESS_ACCESS_TOKENS"],
+        verified_tokens=VerifiedTokenCache(m["VERIFIED_TOKEN_CACHE_SIZE"]) if m["VERIFIED_TOKEN_CACHE_SIZE"] else None,
     )
 
 

@@ -112,7 +112,7 @@ def test_session_user_answers_without_a_query(user: Any) -> None:
 
 
 def test_session_user_load_refuses_a_deleted_user(user: Any) -> None:
-    from jwtauth.store.sessions import _load_user
+    from jwtauth.store.access import load_user as _load_user
 
     pk = user.pk
     user.delete()

@@ -27,6 +27,7 @@ __all__ = [
     "RefreshClaims",
     "TokenClaims",
     "TokenPolicy",
+    "VerifiedTokenCache",
     "issue_access_token",
     "issue_refresh_token",
     "new_jti",
@@ -190,13 +191,65 @@ def _claims(cls: type[_C], claims: dict[str, object], kid: str) -> _C:
     )
 
 
-def verify_access_token(token: object, policy: TokenPolicy, *, now: datetime) -> AccessClaims:
+class VerifiedTokenCache:
+    """A bounded per-process memo of access tokens whose signature and static claims
+    (``typ``, ``iss``, ``aud``, required claims) verified.
+
+    A client reuses one access token for every request of its lifetime, so repeating the
+    signature check each time is pure cost. The key is the whole token text, signature
+    included: only a token already verified byte for byte can hit. The time claims are
+    still checked on every hit. The memo belongs to one settings object, so a key change
+    starts with an empty one. When full, the oldest entries are dropped.
+
+    Args:
+        max_entries: how many tokens to remember (> 0).
+    """
+
+    __slots__ = ("_entries", "_max_entries")
+
+    def __init__(self, max_entries: int) -> None:
+        self._max_entries = max_entries
+        self._entries: dict[str, AccessClaims] = {}
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, token: str) -> AccessClaims | None:
+        return self._entries.get(token)
+
+    def put(self, token: str, claims: AccessClaims) -> None:
+        entries = self._entries
+        while len(entries) >= self._max_entries:
+            try:  # another thread may evict at the same time
+                del entries[next(iter(entries))]
+            except (KeyError, RuntimeError, StopIteration):
+                break
+        entries[token] = claims
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
+def _check_times(claims: TokenClaims, policy: TokenPolicy, now: datetime) -> None:
+    timestamp = now.timestamp()
+    skew = policy.leeway.total_seconds()
+    if timestamp >= claims.exp + skew:
+        raise TokenExpired()
+    if claims.iat > timestamp + skew:
+        raise TokenInvalid("iat in the future")
+
+
+def verify_access_token(
+    token: object, policy: TokenPolicy, *, now: datetime, cache: VerifiedTokenCache | None = None
+) -> AccessClaims:
     """Verify an access token's signature, ``typ`` and claims.
 
     Args:
         token: the compact JWT from the ``Authorization`` header.
         policy: the access token policy.
         now: the current time (aware UTC).
+        cache: a :class:`VerifiedTokenCache`; a hit skips the signature check but not
+            the time checks.
 
     Returns:
         The verified :class:`AccessClaims`.
@@ -207,8 +260,17 @@ def verify_access_token(token: object, policy: TokenPolicy, *, now: datetime) ->
         TokenInvalid (``token_invalid``): anything else wrong, including a refresh
             token presented as an access token.
     """
+    if cache is not None and isinstance(token, str):
+        hit = cache.get(token)
+        if hit is not None:
+            _check_times(hit, policy, now)
+            return hit
     claims, kid = _verify(token, policy, ACCESS_TOKEN_TYP, _ACCESS_REQUIRED, now)
-    return _claims(AccessClaims, claims, kid)
+    verified = _claims(AccessClaims, claims, kid)
+    # Only tokens whose time rules fit _check_times are memoised (no nbf, integer dates).
+    if cache is not None and "nbf" not in claims and verified.exp == claims["exp"] and verified.iat == claims["iat"]:
+        cache.put(str(token), verified)
+    return verified
 
 
 def verify_refresh_token(token: object, policy: TokenPolicy, *, now: datetime) -> RefreshClaims:

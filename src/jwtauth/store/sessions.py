@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 
@@ -24,12 +23,9 @@ from ..core.errors import (
     RefreshTokenInvalid,
     RefreshTokenReused,
     RefreshTokenRevoked,
-    TokenRevoked,
-    UserInactive,
 )
 from ..core.rotation import FamilyState, Verdict, hash_jti, judge_refresh
 from ..core.tokens import (
-    AccessClaims,
     IssuedToken,
     issue_access_token,
     issue_refresh_token,
@@ -37,12 +33,11 @@ from ..core.tokens import (
     verify_refresh_token,
 )
 from .models import RefreshSession
-from .revocation import CacheVerdict, SessionUser, lookup, mark_live, mark_revoked
+from .revocation import mark_live, mark_revoked
 
 __all__ = [
     "LoginResult",
     "RefreshResult",
-    "authenticate_access_claims",
     "refresh_session",
     "revoke_refresh_token",
     "revoke_session",
@@ -262,48 +257,3 @@ def revoke_refresh_token(refresh_token: str, *, reason: str = "logout") -> bool:
     if session is None or str(session.user_id) != claims.sub:
         return False
     return revoke_session(session, reason=reason)
-
-
-def _load_user(pk: Any) -> Any:
-    user = get_user_model()._default_manager.filter(pk=pk).first()
-    if user is None or not _can_authenticate(user):
-        raise UserInactive()
-    return user
-
-
-def authenticate_access_claims(claims: AccessClaims) -> Any:
-    """Return the user an access token speaks for, checking its session is live.
-
-    With a shared revocation cache: one cache read and no SQL query; the user is a
-    :class:`~jwtauth.store.revocation.SessionUser` loaded on first use of a field.
-    On a cache miss, or without a shared cache: one SQL query (the session joined
-    with its user), and the cache is repopulated.
-
-    Raises:
-        TokenRevoked (``token_revoked``): the session was revoked or deleted.
-        UserInactive (``user_inactive``): the user is inactive or deleted.
-        RevocationUnavailable (``revocation_unavailable``): the cache failed and
-            ``REVOCATION_CACHE_FAILURE`` is ``"reject"``.
-    """
-    verdict, user_pk = lookup(claims.sid)
-    if verdict is CacheVerdict.REVOKED:
-        raise TokenRevoked()
-    if verdict is CacheVerdict.LIVE:
-        if user_pk != claims.sub:
-            raise TokenRevoked("sub does not match session")
-        try:
-            pk = get_user_model()._meta.pk.to_python(claims.sub)
-        except Exception:  # a sub that is not a pk: ValidationError
-            raise TokenRevoked("bad sub") from None
-        return SessionUser(pk, lambda: _load_user(pk))
-    session = _load(claims.sid)
-    if session is None or session.revoked_at is not None:
-        mark_revoked([claims.sid], strict=False)
-        raise TokenRevoked()
-    if str(session.user_id) != claims.sub:
-        raise TokenRevoked("sub does not match session")
-    user = session.user
-    if not _can_authenticate(user):
-        raise UserInactive()
-    mark_live(claims.sid, user.pk)
-    return user

@@ -19,7 +19,7 @@ from rest_framework.request import Request
 from ..conf import get_settings
 from ..core.errors import JWTAuthError, RevocationUnavailable, TokenInvalid
 from ..core.tokens import AccessClaims, verify_access_token
-from ..store.sessions import authenticate_access_claims
+from ..store.access import authenticate_access_claims, load_user
 from .errors import BearerAuthenticationFailed, api_error, bearer_challenge, message_for
 
 __all__ = ["JWTAuthentication"]
@@ -28,6 +28,15 @@ __all__ = ["JWTAuthentication"]
 _B64TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
 _MAX_HEADER = 8192
 _ERROR_ATTR = "_jwtauth_error"
+
+
+def _load_user_or_401(pk: Any) -> Any:
+    # Runs inside a view, on the first access to a user field. Whatever exception handler
+    # the project uses, a user deleted or deactivated behind our back becomes a 401.
+    try:
+        return load_user(pk)
+    except JWTAuthError as err:
+        raise BearerAuthenticationFailed(err.code, message_for(err)) from None
 
 
 class JWTAuthentication(BaseAuthentication):
@@ -87,11 +96,11 @@ class JWTAuthentication(BaseAuthentication):
     def verify_token(self, token: str) -> AccessClaims:
         """Verify the access token's signature and claims (no I/O)."""
         conf = get_settings()
-        return verify_access_token(token, conf.access, now=conf.clock.now())
+        return verify_access_token(token, conf.access, now=conf.clock.now(), cache=conf.verified_tokens)
 
     def get_user(self, claims: AccessClaims) -> Any:
         """Return the user, checking the token's session is live and the user active."""
-        return authenticate_access_claims(claims)
+        return authenticate_access_claims(claims, load=_load_user_or_401)
 
     def authenticate_header(self, request: Request) -> str:
         return bearer_challenge(self.www_authenticate_realm, getattr(request, _ERROR_ATTR, None))

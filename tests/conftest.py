@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from django.test import override_settings
 from rest_framework.test import APIClient
 
 PASSWORD = "correct horse battery staple"
@@ -42,8 +42,26 @@ def _jwtauth_settings(request: pytest.FixtureRequest, clock: FakeClock, settings
     marker = request.node.get_closest_marker("jwtauth_settings")
     overrides: dict[str, Any] = dict(marker.kwargs) if marker else {}
     merged = {**getattr(settings, "JWTAUTH", {}), "CLOCK": clock, **overrides}
-    with override_settings(JWTAUTH=merged):
-        yield
+    # Through pytest-django's ``settings`` so that a test's own ``settings.X = ...``
+    # is undone in the right (LIFO) order and the override never leaks.
+    settings.JWTAUTH = merged
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _clear_caches() -> Iterator[None]:
+    """Throttle counters and other cached state never leak from one test to the next."""
+    from django.core.cache import caches
+
+    def clear() -> None:
+        for alias in caches:
+            # A test may configure an unreachable cache on purpose.
+            with contextlib.suppress(Exception):
+                caches[alias].clear()
+
+    clear()
+    yield
+    clear()
 
 
 @pytest.fixture

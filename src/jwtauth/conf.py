@@ -27,6 +27,13 @@ Defaults (every key optional):
 ``LOGIN_MAX_BODY_BYTES``              ``65536``
 ``CLOCK``                             ``"jwtauth.core.clock.SystemClock"`` (dotted
                                       path or an object with ``now()``; a test seam)
+``LOGIN_THROTTLE_RATES``              ``{"ip": "20/min", "account": "10/15min"}``:
+                                      failed logins allowed per client IP and per
+                                      account; ``None`` turns one off
+``LOGIN_THROTTLE_CACHE``              ``"default"``: the cache alias the counts live in
+``NUM_PROXIES``                       ``0``: trusted reverse proxies in front of Django;
+                                      the client IP is taken from the
+                                      ``X-Forwarded-For`` entry they appended
 ====================================  ==========================================
 """
 
@@ -36,6 +43,7 @@ import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from types import MappingProxyType
 from typing import Any
 
 from django.conf import settings as django_settings
@@ -46,6 +54,7 @@ from django.utils.module_loading import import_string
 from .core.clock import Clock
 from .core.errors import ConfigInvalid
 from .core.keys import HMAC_ALGORITHMS, MIN_HMAC_KEY_BYTES, KeySet, derive_key, hmac_key
+from .core.rates import Rate, parse_rate
 from .core.tokens import TokenPolicy
 
 __all__ = ["JWTAuthSettings", "SettingProblem", "get_settings", "validate"]
@@ -70,6 +79,9 @@ _DEFAULTS: dict[str, object] = {
     "PASSWORD_MAX_LENGTH": 4096,
     "LOGIN_MAX_BODY_BYTES": 65536,
     "CLOCK": "jwtauth.core.clock.SystemClock",
+    "LOGIN_THROTTLE_RATES": {"ip": "20/min", "account": "10/15min"},
+    "LOGIN_THROTTLE_CACHE": "default",
+    "NUM_PROXIES": 0,
 }
 
 _DURATIONS = ("ACCESS_TOKEN_LIFETIME", "REFRESH_TOKEN_LIFETIME", "LEEWAY", "REFRESH_REUSE_GRACE_PERIOD")
@@ -102,6 +114,9 @@ class JWTAuthSettings:
     password_max_length: int
     login_max_body_bytes: int
     clock: Clock
+    login_throttle_rates: Mapping[str, Rate | None]
+    login_throttle_cache: str
+    num_proxies: int
 
     @property
     def access_token_lifetime(self) -> timedelta:
@@ -227,7 +242,27 @@ def validate(raw: Mapping[str, object] | None = None) -> tuple[dict[str, object]
             bad("CLOCK", "an importable dotted path")
     if not isinstance(merged["CLOCK"], str) and not callable(getattr(clock, "now", None)):
         bad("CLOCK", "an object with a now() method")
+    _validate_throttling(merged, bad)
     return merged, problems
+
+
+def _validate_throttling(merged: dict[str, object], bad: Callable[[str, str], None]) -> None:
+    rates = merged["LOGIN_THROTTLE_RATES"]
+    defaults: Any = _DEFAULTS["LOGIN_THROTTLE_RATES"]
+    if not isinstance(rates, Mapping) or not set(rates) <= set(defaults):
+        bad("LOGIN_THROTTLE_RATES", f"a dict with keys from {sorted(defaults)}")
+    else:
+        try:
+            merged["LOGIN_THROTTLE_RATES"] = {
+                scope: None if text is None else parse_rate(text) for scope, text in {**defaults, **rates}.items()
+            }
+        except ConfigInvalid:
+            bad("LOGIN_THROTTLE_RATES", "a dict of rates such as '20/min' or '10/15min' (or None)")
+    if not isinstance(merged["LOGIN_THROTTLE_CACHE"], str) or not merged["LOGIN_THROTTLE_CACHE"]:
+        bad("LOGIN_THROTTLE_CACHE", "a cache alias")
+    proxies = merged["NUM_PROXIES"]
+    if isinstance(proxies, bool) or not isinstance(proxies, int) or proxies < 0:
+        bad("NUM_PROXIES", "an int >= 0")
 
 
 def _key_set(configured: object, label: str, algorithm: str) -> KeySet:
@@ -270,6 +305,9 @@ def _build() -> JWTAuthSettings:
         password_max_length=m["PASSWORD_MAX_LENGTH"],
         login_max_body_bytes=m["LOGIN_MAX_BODY_BYTES"],
         clock=m["CLOCK"],
+        login_throttle_rates=MappingProxyType(m["LOGIN_THROTTLE_RATES"]),
+        login_throttle_cache=m["LOGIN_THROTTLE_CACHE"],
+        num_proxies=m["NUM_PROXIES"],
     )
 
 

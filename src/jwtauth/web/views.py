@@ -30,6 +30,7 @@ from .csrf import enforce_csrf
 from .errors import RequestTooLarge, api_error, exception_handler
 from .parsers import StrictJSONParser
 from .serializers import login_serializer_class
+from .throttling import check_login_throttles, client_ip, record_login_failure
 
 __all__ = ["LoginView", "LogoutView", "RefreshView", "UserView"]
 
@@ -52,8 +53,7 @@ def _no_store(response: Response) -> Response:
 
 
 def _client_ip(request: Request) -> str | None:
-    value = request.META.get("REMOTE_ADDR")
-    return value if isinstance(value, str) and value else None
+    return client_ip(request._request)
 
 
 class JWTAuthAPIView(APIView):
@@ -83,7 +83,8 @@ class LoginView(_CookieView):
         "csrf_token", "user"}`` with the refresh cookie and a rotated ``csrftoken``.
         400 ``invalid_request``/``parse_error``; 401 ``invalid_credentials`` for an
         unknown user, a wrong password and an inactive user alike; 413
-        ``request_too_large``.
+        ``request_too_large``; 429 ``throttled`` with ``Retry-After`` after too many
+        failed logins from this IP or for this account (only failures count).
     """
 
     def post(self, request: Request) -> Response:
@@ -97,6 +98,7 @@ class LoginView(_CookieView):
         serializer = login_serializer_class(conf.password_max_length)(data=request.data)
         serializer.is_valid(raise_exception=True)
         username_field = serializer.username_field
+        check_login_throttles(request, serializer.validated_data["username"])
         credentials = {
             username_field: serializer.validated_data["username"],
             "password": serializer.validated_data["password"],
@@ -105,6 +107,7 @@ class LoginView(_CookieView):
         # sends user_login_failed with the password scrubbed.
         user = authenticate(request._request, **credentials)
         if user is None or getattr(user, "is_active", True) is False:
+            record_login_failure(request, serializer.validated_data["username"])
             raise api_error(InvalidCredentials())
         result = start_session(
             user,

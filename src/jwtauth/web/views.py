@@ -15,7 +15,6 @@ from django.middleware.csrf import get_token, rotate_token
 from django.utils.module_loading import import_string
 from django.views.decorators.cache import add_never_cache_headers
 from rest_framework import status
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -28,7 +27,7 @@ from .authentication import JWTAuthentication
 from .cookies import delete_refresh_cookie, read_refresh_cookie, set_refresh_cookie
 from .csrf import enforce_csrf
 from .errors import RequestTooLarge, api_error, exception_handler
-from .parsers import StrictJSONParser
+from .parsers import StrictFormParser, StrictJSONParser, StrictMultiPartParser
 from .serializers import login_serializer_class
 from .throttling import check_login_throttles, client_ip, record_login_failure
 
@@ -70,7 +69,7 @@ class JWTAuthAPIView(APIView):
 class _CookieView(JWTAuthAPIView):
     authentication_classes = ()
     permission_classes = (AllowAny,)
-    parser_classes = (StrictJSONParser, FormParser, MultiPartParser)
+    parser_classes = (StrictJSONParser, StrictFormParser, StrictMultiPartParser)
 
 
 class LoginView(_CookieView):

@@ -4,6 +4,8 @@ Ids: ``jwtauth.E001`` unknown key / not a dict, ``E002`` wrong type or value, ``
 HMAC key too short (RFC 7518 §3.2), ``E004`` refresh lifetime not longer than access
 lifetime, ``E005`` ``CsrfViewMiddleware`` missing; ``W001`` refresh cookie without
 ``Secure`` while ``DEBUG`` is off, ``W002`` ``SameSite=None`` without ``Secure``.
+Deployment checks (CORS, CSRF, caches, lifetimes, URLs; ids ``E101``, ``W101`` and
+up) are in :mod:`jwtauth.security_checks`.
 """
 
 from __future__ import annotations
@@ -43,3 +45,6 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
     if merged.get("REFRESH_COOKIE_SAMESITE") == "None" and secure is not True:
         messages.append(Warning("SameSite=None cookies without Secure are rejected by browsers.", id="jwtauth.W002"))
     return messages
+
+
+from . import security_checks  # noqa: E402, F401  (registers the deployment checks, ids 1xx)

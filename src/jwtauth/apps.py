@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
 
 
 class JWTAuthConfig(AppConfig):
@@ -10,3 +10,6 @@ class JWTAuthConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks  # noqa: F401  (registers the system checks)
+
+        if apps.is_installed("drf_spectacular"):
+            from .contrib import openapi  # noqa: F401  (registers the OpenAPI extensions)

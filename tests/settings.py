@@ -74,3 +74,4 @@ REST_FRAMEWORK = {
 JWTAUTH: dict[str, object] = {}
 
 CSRF_TRUSTED_ORIGINS = ["http://localhost:3000"]
+STATIC_URL = "static/"  # the live server (fuzz tests) serves static files under it

@@ -72,7 +72,10 @@ def test_login_request_and_headers(schema: dict[str, Any]) -> None:
     login = schema["paths"]["/api/auth/login/"]["post"]
     content = login["requestBody"]["content"]
     assert set(content) == {"application/json", "application/x-www-form-urlencoded", "multipart/form-data"}
-    assert content["application/json"]["schema"]["required"] == ["password"]
+    assert login["requestBody"]["required"] is True
+    body = schema["components"]["schemas"]["LoginRequest"]
+    assert set(body["required"]) == {"username", "password"}
+    assert body["properties"]["password"]["minLength"] == 1
     assert "Retry-After" in login["responses"]["429"]["headers"]
     assert "Set-Cookie" in login["responses"]["200"]["headers"]
     ok = login["responses"]["200"]["content"]["application/json"]["schema"]

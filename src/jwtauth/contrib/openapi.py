@@ -24,7 +24,13 @@ from typing import Any
 from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiViewExtension
 from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.request import Request
 
@@ -148,7 +154,6 @@ class RefreshCookieScheme(OpenApiAuthenticationExtension):
         ]
 
 
-_LOGIN_MEDIA_TYPES = ("application/json", "application/x-www-form-urlencoded", "multipart/form-data")
 _SET_COOKIE = "The refresh cookie (HttpOnly, Secure, SameSite, Path = the auth prefix) and csrftoken."
 
 
@@ -156,19 +161,39 @@ class _LoginSchema(OpenApiViewExtension):
     target_class = "jwtauth.web.views.LoginView"
 
     def view_replacement(self) -> Any:
-        request = _object(
-            {
-                "username": {**_STRING, "maxLength": 1024, "description": "Or the USERNAME_FIELD's own name."},
-                "password": {**_STRING, "description": "Never trimmed; at most PASSWORD_MAX_LENGTH characters."},
-            },
-            required=["password"],
-        )
+        from django.contrib.auth import get_user_model
+        from django.core.validators import RegexValidator
+        from rest_framework import serializers
+
+        # Exactly what the login serializer accepts: non-blank after trimming, no NUL.
+        # A serializer (not a raw schema) so that the request body is marked required.
+        username_field = get_user_model().USERNAME_FIELD
+
+        def username(help_text: str = "") -> serializers.CharField:
+            return serializers.CharField(
+                min_length=1, max_length=1024, validators=[RegexValidator(r"^[^\x00]*\S[^\x00]*$")], help_text=help_text
+            )
+
+        fields: dict[str, serializers.Field[Any, Any, Any, Any]] = {
+            username_field: username(),
+            "password": serializers.CharField(
+                min_length=1,
+                max_length=get_settings().password_max_length,
+                trim_whitespace=False,
+                validators=[RegexValidator(r"^[^\x00]*$")],
+                help_text="Never trimmed; at most JWTAUTH['PASSWORD_MAX_LENGTH'] characters.",
+            ),
+        }
+        if username_field != "username":
+            fields["username"] = username(f"An alias of {username_field}.")
+            fields["username"].required = False
+        request = inline_serializer("LoginRequest", fields=fields)
         ok = _object({**_TOKEN_FIELDS, "user": _USER})
         return extend_schema_view(
             post=extend_schema(
                 summary="Log in",
                 description="Exchange credentials for an access token and an HttpOnly refresh cookie.",
-                request={media_type: request for media_type in _LOGIN_MEDIA_TYPES},
+                request=request,
                 responses={200: OpenApiResponse(ok, description="Logged in."), **_errors("login")},
                 parameters=[
                     _header("Set-Cookie", [200], _SET_COOKIE),

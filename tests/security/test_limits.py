@@ -16,7 +16,8 @@ from tests.web.helpers import COOKIE, LOGIN, LOGOUT, REFRESH, USER
 
 pytestmark = pytest.mark.django_db
 
-FAST_SECONDS = 0.5
+# Generous for loaded CI machines; the zero query counts are the precise part.
+FAST_SECONDS = 2.0
 
 
 def timed(call: Any) -> tuple[Any, float, int]:

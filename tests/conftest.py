@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import Iterator
@@ -47,6 +48,26 @@ def _jwtauth_settings(request: pytest.FixtureRequest, clock: FakeClock, settings
     # leaks into the next test.
     settings.JWTAUTH = {**getattr(settings, "JWTAUTH", {}), "CLOCK": clock, **overrides}
     yield
+
+
+@pytest.fixture(autouse=True)
+def _clear_caches() -> Iterator[None]:
+    """Throttle counters and other cached state never leak from one test to the next."""
+    from django.core.cache import caches
+    from django.core.cache.backends.locmem import LocMemCache
+
+    def clear() -> None:
+        for alias in caches:
+            cache = caches[alias]
+            # Only process-local caches: clearing a shared Redis database would wipe
+            # the keys of tests running in parallel workers (those use per-test prefixes).
+            if isinstance(cache, LocMemCache):
+                with contextlib.suppress(Exception):
+                    cache.clear()
+
+    clear()
+    yield
+    clear()
 
 
 @pytest.fixture

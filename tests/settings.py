@@ -83,3 +83,4 @@ CACHES = {
 }
 
 CSRF_TRUSTED_ORIGINS = ["http://localhost:3000"]
+STATIC_URL = "static/"  # the live server (fuzz tests) serves static files under it

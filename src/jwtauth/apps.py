@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
 
 
 class JWTAuthConfig(AppConfig):
@@ -13,3 +13,6 @@ class JWTAuthConfig(AppConfig):
         from .store import receivers
 
         receivers.connect()
+
+        if apps.is_installed("drf_spectacular"):
+            from .contrib import openapi  # noqa: F401  (registers the OpenAPI extensions)

@@ -6,6 +6,8 @@ lifetime, ``E005`` ``CsrfViewMiddleware`` missing, ``E006`` invalid key in
 ``ACCESS_TOKEN_KEYS``/``REFRESH_TOKEN_KEYS``, ``E007`` ``REVOCATION_CACHE`` names
 no ``CACHES`` alias; ``W001`` refresh cookie without
 ``Secure`` while ``DEBUG`` is off, ``W002`` ``SameSite=None`` without ``Secure``.
+Deployment checks (CORS, CSRF, caches, lifetimes, URLs; ids ``E101``, ``W101`` and
+up) are in :mod:`jwtauth.security_checks`.
 """
 
 from __future__ import annotations
@@ -48,3 +50,6 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
     if merged.get("REFRESH_COOKIE_SAMESITE") == "None" and secure is not True:
         messages.append(Warning("SameSite=None cookies without Secure are rejected by browsers.", id="jwtauth.W002"))
     return messages
+
+
+from . import security_checks  # noqa: E402, F401  (registers the deployment checks, ids 1xx)

@@ -42,6 +42,13 @@ Defaults (every key optional):
                                       ``revocation_unavailable``
 ``MAX_SESSIONS_PER_USER``             ``None`` (unlimited); an int caps live
                                       sessions per user, oldest evicted on login
+``LOGIN_THROTTLE_RATES``              ``{"ip": "20/min", "account": "10/15min"}``:
+                                      failed logins allowed per client IP and per
+                                      account; ``None`` turns one off
+``LOGIN_THROTTLE_CACHE``              ``"default"``: the cache alias the counts live in
+``NUM_PROXIES``                       ``0``: trusted reverse proxies in front of Django;
+                                      the client IP is taken from the
+                                      ``X-Forwarded-For`` entry they appended
 ====================================  ==========================================
 """
 
@@ -51,6 +58,7 @@ import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from types import MappingProxyType
 from typing import Any
 
 from django.conf import settings as django_settings
@@ -61,6 +69,7 @@ from django.utils.module_loading import import_string
 from .core.clock import Clock
 from .core.errors import ConfigInvalid
 from .core.keys import HMAC_ALGORITHMS, MIN_HMAC_KEY_BYTES, KeySet, derive_key, hmac_key
+from .core.rates import Rate, parse_rate
 from .core.tokens import TokenPolicy, VerifiedTokenCache
 from .store.key_sources import build_key_set
 
@@ -94,6 +103,9 @@ _DEFAULTS: dict[str, object] = {
     "MAX_SESSIONS_PER_USER": None,
     "STATELESS_ACCESS_TOKENS": False,
     "VERIFIED_TOKEN_CACHE_SIZE": 10_000,
+    "LOGIN_THROTTLE_RATES": {"ip": "20/min", "account": "10/15min"},
+    "LOGIN_THROTTLE_CACHE": "default",
+    "NUM_PROXIES": 0,
 }
 
 _DURATIONS = ("ACCESS_TOKEN_LIFETIME", "REFRESH_TOKEN_LIFETIME", "LEEWAY", "REFRESH_REUSE_GRACE_PERIOD", "JWKS_MAX_AGE")
@@ -133,6 +145,9 @@ class JWTAuthSettings:
     stateless_access_tokens: bool
     #: Per-process memo of access tokens whose signature verified (None: off).
     verified_tokens: VerifiedTokenCache | None
+    login_throttle_rates: Mapping[str, Rate | None]
+    login_throttle_cache: str
+    num_proxies: int
 
     @property
     def access_token_lifetime(self) -> timedelta:
@@ -285,7 +300,27 @@ def validate(raw: Mapping[str, object] | None = None) -> tuple[dict[str, object]
             bad("CLOCK", "an importable dotted path")
     if not isinstance(merged["CLOCK"], str) and not callable(getattr(clock, "now", None)):
         bad("CLOCK", "an object with a now() method")
+    _validate_throttling(merged, bad)
     return merged, problems
+
+
+def _validate_throttling(merged: dict[str, object], bad: Callable[[str, str], None]) -> None:
+    rates = merged["LOGIN_THROTTLE_RATES"]
+    defaults: Any = _DEFAULTS["LOGIN_THROTTLE_RATES"]
+    if not isinstance(rates, Mapping) or not set(rates) <= set(defaults):
+        bad("LOGIN_THROTTLE_RATES", f"a dict with keys from {sorted(defaults)}")
+    else:
+        try:
+            merged["LOGIN_THROTTLE_RATES"] = {
+                scope: None if text is None else parse_rate(text) for scope, text in {**defaults, **rates}.items()
+            }
+        except ConfigInvalid:
+            bad("LOGIN_THROTTLE_RATES", "a dict of rates such as '20/min' or '10/15min' (or None)")
+    if not isinstance(merged["LOGIN_THROTTLE_CACHE"], str) or not merged["LOGIN_THROTTLE_CACHE"]:
+        bad("LOGIN_THROTTLE_CACHE", "a cache alias")
+    proxies = merged["NUM_PROXIES"]
+    if isinstance(proxies, bool) or not isinstance(proxies, int) or proxies < 0:
+        bad("NUM_PROXIES", "an int >= 0")
 
 
 def _key_set(configured: object, label: str, algorithm: str) -> KeySet:
@@ -336,6 +371,9 @@ def _build() -> JWTAuthSettings:
         max_sessions_per_user=m["MAX_SESSIONS_PER_USER"],
         stateless_access_tokens=m["STATELESS_ACCESS_TOKENS"],
         verified_tokens=VerifiedTokenCache(m["VERIFIED_TOKEN_CACHE_SIZE"]) if m["VERIFIED_TOKEN_CACHE_SIZE"] else None,
+        login_throttle_rates=MappingProxyType(m["LOGIN_THROTTLE_RATES"]),
+        login_throttle_cache=m["LOGIN_THROTTLE_CACHE"],
+        num_proxies=m["NUM_PROXIES"],
     )
 
 

@@ -1,1 +1,1 @@
-"""Optional integrations built on jwtauth (resource servers, ...)."""
+"""Optional integrations built on jwtauth (resource server, OpenAPI); each may need its own extra."""

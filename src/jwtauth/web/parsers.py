@@ -1,14 +1,15 @@
-"""Request parsers that turn every malformed body into a 400, never a 500."""
+"""Request parsers that turn every malformed or oversized body into a 400, never a 500."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import IO, Any
 
+from django.core.exceptions import SuspiciousOperation
 from rest_framework.exceptions import ParseError
-from rest_framework.parsers import JSONParser
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 
-__all__ = ["StrictJSONParser"]
+__all__ = ["StrictFormParser", "StrictJSONParser", "StrictMultiPartParser"]
 
 
 class StrictJSONParser(JSONParser):
@@ -21,3 +22,29 @@ class StrictJSONParser(JSONParser):
             return super().parse(stream, media_type, parser_context)
         except RecursionError:
             raise ParseError("JSON parse error - nesting too deep") from None
+
+
+class StrictFormParser(FormParser):
+    """DRF's form parser; Django's field-count and size limits
+    (``DATA_UPLOAD_MAX_NUMBER_FIELDS``, ``DATA_UPLOAD_MAX_MEMORY_SIZE``) are a
+    ``parse_error`` instead of an HTML 400 from Django."""
+
+    def parse(
+        self, stream: IO[Any], media_type: str | None = None, parser_context: Mapping[str, Any] | None = None
+    ) -> Any:
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except SuspiciousOperation:  # TooManyFieldsSent, RequestDataTooBig
+            raise ParseError("Form parse error - too many fields or too large") from None
+
+
+class StrictMultiPartParser(MultiPartParser):
+    """DRF's multipart parser with Django's limits mapped to ``parse_error``."""
+
+    def parse(
+        self, stream: IO[Any], media_type: str | None = None, parser_context: Mapping[str, Any] | None = None
+    ) -> Any:
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except SuspiciousOperation:  # TooManyFieldsSent, TooManyFilesSent, RequestDataTooBig
+            raise ParseError("Multipart parse error - too many fields or too large") from None

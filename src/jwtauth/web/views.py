@@ -15,7 +15,6 @@ from django.middleware.csrf import get_token, rotate_token
 from django.utils.cache import add_never_cache_headers
 from django.utils.module_loading import import_string
 from rest_framework import status
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -29,8 +28,9 @@ from .authentication import JWTAuthentication
 from .cookies import delete_refresh_cookie, read_refresh_cookie, set_refresh_cookie
 from .csrf import enforce_csrf
 from .errors import RequestTooLarge, api_error, exception_handler
-from .parsers import StrictJSONParser
+from .parsers import StrictFormParser, StrictJSONParser, StrictMultiPartParser
 from .serializers import login_serializer_class
+from .throttling import check_login_throttles, client_ip, record_login_failure
 
 __all__ = ["CsrfTokenView", "LoginView", "LogoutView", "RefreshView", "UserView"]
 
@@ -53,8 +53,7 @@ def _no_store(response: Response) -> Response:
 
 
 def _client_ip(request: Request) -> str | None:
-    value = request.META.get("REMOTE_ADDR")
-    return value if isinstance(value, str) and value else None
+    return client_ip(request._request)
 
 
 class JWTAuthAPIView(APIView):
@@ -74,7 +73,7 @@ class JWTAuthAPIView(APIView):
 class _CookieView(JWTAuthAPIView):
     authentication_classes = ()
     permission_classes = (AllowAny,)
-    parser_classes = (StrictJSONParser, FormParser, MultiPartParser)
+    parser_classes = (StrictJSONParser, StrictFormParser, StrictMultiPartParser)
 
 
 class LoginView(_CookieView):
@@ -87,7 +86,8 @@ class LoginView(_CookieView):
         "csrf_token", "user"}`` with the refresh cookie and a rotated ``csrftoken``.
         400 ``invalid_request``/``parse_error``; 401 ``invalid_credentials`` for an
         unknown user, a wrong password and an inactive user alike; 413
-        ``request_too_large``.
+        ``request_too_large``; 429 ``throttled`` with ``Retry-After`` after too many
+        failed logins from this IP or for this account (only failures count).
     """
 
     def post(self, request: Request) -> Response:
@@ -101,6 +101,7 @@ class LoginView(_CookieView):
         serializer = login_serializer_class(conf.password_max_length)(data=request.data)
         serializer.is_valid(raise_exception=True)
         username_field = serializer.username_field
+        check_login_throttles(request, serializer.validated_data["username"])
         credentials = {
             username_field: serializer.validated_data["username"],
             "password": serializer.validated_data["password"],
@@ -109,6 +110,7 @@ class LoginView(_CookieView):
         # sends user_login_failed with the password scrubbed.
         user = authenticate(request._request, **credentials)
         if user is None or getattr(user, "is_active", True) is False:
+            record_login_failure(request, serializer.validated_data["username"])
             raise api_error(InvalidCredentials())
         result = start_session(
             user,

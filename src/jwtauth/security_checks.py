@@ -1,0 +1,221 @@
+"""System checks for insecure or self-defeating deployments (the ``1xx`` ids).
+
+Registered by :mod:`jwtauth.checks`. The basic ``JWTAUTH`` validation (``E001`` to
+``E005``, ``W001``, ``W002``) lives there; these look at how jwtauth sits in the
+project: CORS, CSRF, caches, lifetimes, URLs.
+
+=================  ===========================================================
+``jwtauth.E101``   CORS lets every origin send credentialed requests
+``jwtauth.W101``   a CORS origin is missing from ``CSRF_TRUSTED_ORIGINS``
+``jwtauth.W102``   the throttle cache is process-local (``LocMemCache``), DEBUG off
+``jwtauth.W103``   the throttle cache is ``DummyCache``: throttling does nothing
+``jwtauth.W104``   ``ACCESS_TOKEN_LIFETIME`` over one hour
+``jwtauth.W105``   ``LEEWAY`` over five minutes
+``jwtauth.W106``   ``REFRESH_REUSE_GRACE_PERIOD`` over one minute
+``jwtauth.W107``   ``CSRF_COOKIE_HTTPONLY``: the SPA cannot read ``csrftoken``
+``jwtauth.W108``   ``CSRF_USE_SESSIONS``: there is no ``csrftoken`` cookie at all
+``jwtauth.W109``   the jwtauth URLs are not mounted (namespace ``jwtauth``)
+``jwtauth.W110``   ``REFRESH_COOKIE_PATH`` is ``/``: the cookie goes everywhere
+``jwtauth.W111``   login throttling turned off, DEBUG off
+``jwtauth.W112``   ``REFRESH_COOKIE_SAMESITE="None"``: CSRF is the only defence
+``jwtauth.W113``   ``REFRESH_TOKEN_LIFETIME`` over 90 days
+``jwtauth.W114``   one explicit signing key for access and refresh tokens
+``jwtauth.W115``   an explicit signing key equal to ``SECRET_KEY``
+=================  ===========================================================
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
+from django.urls import NoReverseMatch, reverse
+
+from .conf import validate
+
+__all__ = ["check_deployment", "check_urls"]
+
+_FOREIGN_ORIGIN = "https://jwtauth-check.invalid"
+_MAX_ACCESS_LIFETIME = timedelta(hours=1)
+_MAX_LEEWAY = timedelta(minutes=5)
+_MAX_GRACE_PERIOD = timedelta(minutes=1)
+_MAX_REFRESH_LIFETIME = timedelta(days=90)
+_LOCAL_CACHES = ("django.core.cache.backends.locmem.LocMemCache",)
+_DUMMY_CACHES = ("django.core.cache.backends.dummy.DummyCache",)
+
+
+def _cors_allows_any_origin() -> bool:
+    if getattr(settings, "CORS_ALLOW_ALL_ORIGINS", getattr(settings, "CORS_ORIGIN_ALLOW_ALL", False)):
+        return True
+    regexes = getattr(settings, "CORS_ALLOWED_ORIGIN_REGEXES", getattr(settings, "CORS_ORIGIN_REGEX_WHITELIST", ()))
+    return any(re.match(regex, _FOREIGN_ORIGIN) for regex in regexes)
+
+
+def _cors_checks() -> list[CheckMessage]:
+    # Read django-cors-headers' settings without importing it: it is optional.
+    messages: list[CheckMessage] = []
+    if getattr(settings, "CORS_ALLOW_CREDENTIALS", False) and _cors_allows_any_origin():
+        messages.append(
+            Error(
+                "CORS allows every origin with credentials: any web site can call the API with "
+                "the user's cookies and read the answers (including new access tokens).",
+                hint="List the front-end origins in CORS_ALLOWED_ORIGINS instead.",
+                id="jwtauth.E101",
+            )
+        )
+    trusted = set(getattr(settings, "CSRF_TRUSTED_ORIGINS", ()))
+    origins = getattr(settings, "CORS_ALLOWED_ORIGINS", getattr(settings, "CORS_ORIGIN_WHITELIST", ()))
+    missing = sorted(origin for origin in origins if origin not in trusted)
+    if missing:
+        messages.append(
+            Warning(
+                f"CORS_ALLOWED_ORIGINS has {', '.join(missing)} but CSRF_TRUSTED_ORIGINS does not: "
+                "refresh/ and logout/ from that front end will fail with csrf_failed.",
+                hint="Add the front-end origins to CSRF_TRUSTED_ORIGINS.",
+                id="jwtauth.W101",
+            )
+        )
+    return messages
+
+
+def _cache_checks(merged: Mapping[str, Any]) -> list[CheckMessage]:
+    alias = merged.get("LOGIN_THROTTLE_CACHE")
+    caches = getattr(settings, "CACHES", {}) or {"default": {"BACKEND": _LOCAL_CACHES[0]}}
+    backend = caches.get(alias, {}).get("BACKEND", "") if isinstance(alias, str) else ""
+    if backend in _DUMMY_CACHES:
+        return [
+            Warning(
+                f"The login throttle cache {alias!r} is a DummyCache: failed logins are never counted.",
+                id="jwtauth.W103",
+            )
+        ]
+    if backend in _LOCAL_CACHES and not settings.DEBUG:
+        return [
+            Warning(
+                f"The login throttle cache {alias!r} is process-local (LocMemCache): every worker "
+                "counts on its own, multiplying the limits, and counts vanish on restart.",
+                hint="Use a shared cache (Redis, Memcached) through JWTAUTH['LOGIN_THROTTLE_CACHE'].",
+                id="jwtauth.W102",
+            )
+        ]
+    return []
+
+
+def _duration_checks(merged: Mapping[str, Any]) -> list[CheckMessage]:
+    limits = (
+        ("ACCESS_TOKEN_LIFETIME", _MAX_ACCESS_LIFETIME, "jwtauth.W104", "access tokens cannot be revoked early"),
+        ("LEEWAY", _MAX_LEEWAY, "jwtauth.W105", "expired tokens stay usable that much longer"),
+        (
+            "REFRESH_REUSE_GRACE_PERIOD",
+            _MAX_GRACE_PERIOD,
+            "jwtauth.W106",
+            "a stolen, already rotated refresh token goes undetected that long",
+        ),
+        ("REFRESH_TOKEN_LIFETIME", _MAX_REFRESH_LIFETIME, "jwtauth.W113", "an idle stolen session lives that long"),
+    )
+    messages: list[CheckMessage] = []
+    for name, limit, check_id, why in limits:
+        value = merged.get(name)
+        if isinstance(value, timedelta) and value > limit:
+            messages.append(Warning(f"JWTAUTH[{name!r}] is {value}, over {limit}: {why}.", id=check_id))
+    return messages
+
+
+def _csrf_checks() -> list[CheckMessage]:
+    messages: list[CheckMessage] = []
+    if getattr(settings, "CSRF_COOKIE_HTTPONLY", False):
+        messages.append(
+            Warning(
+                "CSRF_COOKIE_HTTPONLY is on: after a page reload the SPA has no CSRF token in memory "
+                "and cannot read the csrftoken cookie, so refresh/ fails with csrf_failed.",
+                hint="Leave CSRF_COOKIE_HTTPONLY off; the CSRF token is not a secret from the page.",
+                id="jwtauth.W107",
+            )
+        )
+    if getattr(settings, "CSRF_USE_SESSIONS", False):
+        messages.append(
+            Warning(
+                "CSRF_USE_SESSIONS is on: there is no csrftoken cookie, so an SPA cannot recover its "
+                "CSRF token after a reload.",
+                id="jwtauth.W108",
+            )
+        )
+    return messages
+
+
+def _cookie_and_key_checks(merged: Mapping[str, Any]) -> list[CheckMessage]:
+    messages: list[CheckMessage] = []
+    if merged.get("REFRESH_COOKIE_PATH") == "/":
+        messages.append(
+            Warning(
+                "JWTAUTH['REFRESH_COOKIE_PATH'] is '/': the refresh token travels with every request to "
+                "the site, not just to the auth endpoints.",
+                hint="Leave it None: the cookie is then scoped to the URL prefix jwtauth is mounted at.",
+                id="jwtauth.W110",
+            )
+        )
+    rates = merged.get("LOGIN_THROTTLE_RATES")
+    if isinstance(rates, Mapping) and not any(rates.values()) and not settings.DEBUG:
+        messages.append(
+            Warning("Login throttling is turned off: passwords can be guessed at full speed.", id="jwtauth.W111")
+        )
+    if merged.get("REFRESH_COOKIE_SAMESITE") == "None":
+        messages.append(
+            Warning(
+                "The refresh cookie is SameSite=None: browsers send it on cross-site requests, so the "
+                "CSRF check is the only defence of refresh/ and logout/.",
+                hint="Use Lax (or Strict) unless the front end is on another site.",
+                id="jwtauth.W112",
+            )
+        )
+    access_key, refresh_key = merged.get("ACCESS_TOKEN_SIGNING_KEY"), merged.get("REFRESH_TOKEN_SIGNING_KEY")
+    if access_key is not None and access_key == refresh_key:
+        messages.append(
+            Warning(
+                "ACCESS_TOKEN_SIGNING_KEY and REFRESH_TOKEN_SIGNING_KEY are the same key: use one key per purpose.",
+                id="jwtauth.W114",
+            )
+        )
+    secret = str(getattr(settings, "SECRET_KEY", ""))
+    for name, key in (("ACCESS_TOKEN_SIGNING_KEY", access_key), ("REFRESH_TOKEN_SIGNING_KEY", refresh_key)):
+        if secret and key is not None and (key == secret or key == secret.encode()):
+            messages.append(
+                Warning(
+                    f"JWTAUTH[{name!r}] is SECRET_KEY itself; leave it None to derive a separate key from it.",
+                    id="jwtauth.W115",
+                )
+            )
+    return messages
+
+
+@register(Tags.security)
+def check_deployment(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Warn about insecure or self-defeating deployment settings (ids E101, W101 to W115)."""
+    merged, _problems = validate()  # the problems themselves are reported by check_settings
+    return [
+        *_cors_checks(),
+        *_cache_checks(merged),
+        *_duration_checks(merged),
+        *_csrf_checks(),
+        *_cookie_and_key_checks(merged),
+    ]
+
+
+@register(Tags.urls)
+def check_urls(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """``jwtauth.W109`` when ``reverse("jwtauth:login")`` fails."""
+    try:
+        reverse("jwtauth:login")
+    except NoReverseMatch:
+        return [
+            Warning(
+                "The jwtauth URLs are not mounted under the 'jwtauth' namespace.",
+                hint='Add path("api/auth/", include("jwtauth.urls")) to your URLconf.',
+                id="jwtauth.W109",
+            )
+        ]
+    return []

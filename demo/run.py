@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -89,9 +90,26 @@ def _ensure_user(env: dict[str, str]) -> None:
     _manage("shell", "-v", "0", "-c", code, env=env)
 
 
+def _port_free(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
 def main() -> int:
     api_port = int(os.environ.get("DEMO_API_PORT", "8000"))
     frontend_port = int(os.environ.get("DEMO_FRONTEND_PORT", "3000"))
+    busy = [str(port) for port in (api_port, frontend_port) if not _port_free(port)]
+    if busy:
+        print(
+            f"Port {' and '.join(busy)} is already in use. Stop what uses it, or pick other ports:\n"
+            "  DEMO_API_PORT=8001 DEMO_FRONTEND_PORT=3001 scripts/demo",
+            file=sys.stderr,
+        )
+        return 1
     env = {**os.environ, "DEMO_FRONTEND_PORT": str(frontend_port), "PYTHONUNBUFFERED": "1"}
     _manage("migrate", "--noinput", "-v", "0", env=env)
     _ensure_user(env)

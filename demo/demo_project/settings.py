@@ -70,6 +70,14 @@ DATABASES = {
     }
 }
 
+# password/change/ runs these (the demo user's own password is set directly).
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
 USE_TZ = True
 TIME_ZONE = "UTC"
 STATIC_URL = "static/"

@@ -7,6 +7,7 @@ Deletion repeats every attribute of the cookie that was set (``Path``, ``Domain`
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponseBase
+from django.http.cookie import parse_cookie
 from django.urls import NoReverseMatch, reverse
 
 from ..conf import JWTAuthSettings, get_settings
@@ -30,8 +31,21 @@ def cookie_path(request: HttpRequest, conf: JWTAuthSettings) -> str:
 
 
 def read_refresh_cookie(request: HttpRequest) -> str | None:
-    """The refresh token from the cookie (parsed by Django), or ``None``."""
-    value = request.COOKIES.get(get_settings().refresh_cookie_name)
+    """The refresh token from the cookie (parsed by Django), or ``None``.
+
+    With several cookies of that name (a stale one left at another ``Path`` or set by a
+    sibling domain), Django keeps the last; browsers list the most specific ``Path``
+    first (RFC 6265 §5.4), which is ours. Taking the first keeps a stale cookie from
+    shadowing, and a failed refresh from deleting, the live one.
+    """
+    name = get_settings().refresh_cookie_name
+    value = request.COOKIES.get(name)
+    raw = request.META.get("HTTP_COOKIE", "")
+    if value and raw.count(name + "=") > 1:
+        for chunk in raw.split(";"):  # each piece parsed by Django's own cookie parser
+            first = parse_cookie(chunk).get(name)
+            if first:
+                return first
     return value or None
 
 

@@ -6,10 +6,13 @@ from collections.abc import Mapping
 from typing import IO, Any
 
 from django.core.exceptions import SuspiciousOperation
+from django.http import HttpRequest
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 
-__all__ = ["StrictFormParser", "StrictJSONParser", "StrictMultiPartParser"]
+from .errors import RequestTooLarge
+
+__all__ = ["StrictFormParser", "StrictJSONParser", "StrictMultiPartParser", "check_body_size"]
 
 
 class StrictJSONParser(JSONParser):
@@ -48,3 +51,18 @@ class StrictMultiPartParser(MultiPartParser):
             return super().parse(stream, media_type, parser_context)
         except SuspiciousOperation:  # TooManyFieldsSent, TooManyFilesSent, RequestDataTooBig
             raise ParseError("Multipart parse error - too many fields or too large") from None
+
+
+def check_body_size(request: HttpRequest, limit: int) -> None:
+    """Refuse a request whose declared body is larger than ``limit`` bytes, before
+    anything reads it.
+
+    Raises:
+        RequestTooLarge (413 ``request_too_large``).
+    """
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > limit:
+        raise RequestTooLarge()

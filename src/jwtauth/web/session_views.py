@@ -27,8 +27,7 @@ from ..store.models import RefreshSession
 from ..store.user_sessions import live_sessions, revoke_one_session, revoke_user_sessions
 from .authentication import JWTAuthentication
 from .cookies import delete_refresh_cookie
-from .errors import RequestTooLarge
-from .parsers import StrictJSONParser
+from .parsers import StrictJSONParser, check_body_size
 from .serializers import password_change_serializer_class
 from .views import JWTAuthAPIView
 
@@ -108,12 +107,7 @@ class PasswordChangeView(_BearerView):
 
     def post(self, request: Request) -> Response:
         conf = get_settings()
-        try:
-            length = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = 0
-        if length > conf.login_max_body_bytes:
-            raise RequestTooLarge()
+        check_body_size(request._request, conf.login_max_body_bytes)
         serializer = password_change_serializer_class(conf.password_max_length)(data=request.data)
         serializer.is_valid(raise_exception=True)
         old, new = serializer.validated_data["old_password"], serializer.validated_data["new_password"]

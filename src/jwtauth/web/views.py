@@ -26,9 +26,9 @@ from ..core.errors import InvalidCredentials, JWTAuthError, RefreshTokenMissing
 from ..store.sessions import refresh_session, revoke_refresh_token, start_session
 from .authentication import JWTAuthentication
 from .cookies import delete_refresh_cookie, read_refresh_cookie, set_refresh_cookie
-from .csrf import enforce_csrf
-from .errors import RequestTooLarge, api_error, exception_handler
-from .parsers import StrictFormParser, StrictJSONParser, StrictMultiPartParser
+from .csrf import enforce_csrf, enforce_trusted_origin
+from .errors import api_error, exception_handler
+from .parsers import StrictFormParser, StrictJSONParser, StrictMultiPartParser, check_body_size
 from .serializers import login_serializer_class
 from .throttling import check_login_throttles, client_ip, record_login_failure
 
@@ -54,6 +54,14 @@ def _no_store(response: Response) -> Response:
 
 def _client_ip(request: Request) -> str | None:
     return client_ip(request._request)
+
+
+def enforce_origin_or_403(request: Request) -> None:
+    """403 ``csrf_failed`` for a browser request from an untrusted origin (login CSRF)."""
+    try:
+        enforce_trusted_origin(request._request)
+    except JWTAuthError as err:
+        raise api_error(err) from None
 
 
 class JWTAuthAPIView(APIView):
@@ -92,12 +100,8 @@ class LoginView(_CookieView):
 
     def post(self, request: Request) -> Response:
         conf = get_settings()
-        try:
-            length = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = 0
-        if length > conf.login_max_body_bytes:
-            raise RequestTooLarge()
+        check_body_size(request._request, conf.login_max_body_bytes)
+        enforce_origin_or_403(request)
         serializer = login_serializer_class(conf.password_max_length)(data=request.data)
         serializer.is_valid(raise_exception=True)
         username_field = serializer.username_field
@@ -149,6 +153,7 @@ class RefreshView(_CookieView):
         token = read_refresh_cookie(request._request)
         if token is None:
             raise api_error(RefreshTokenMissing())
+        check_body_size(request._request, get_settings().login_max_body_bytes)
         try:
             enforce_csrf(request._request)
         except JWTAuthError as err:
@@ -185,6 +190,7 @@ class LogoutView(_CookieView):
         response = Response(status=status.HTTP_204_NO_CONTENT)
         if token is None:
             return response
+        check_body_size(request._request, get_settings().login_max_body_bytes)
         try:
             enforce_csrf(request._request)
         except JWTAuthError as err:

@@ -52,6 +52,7 @@ ERROR_CODES: dict[str, dict[int, tuple[str, ...]]] = {
         413: ("request_too_large",),
         415: ("unsupported_media_type",),
         429: ("throttled",),
+        503: ("service_unavailable",),
     },
     "refresh": {
         401: (
@@ -62,23 +63,26 @@ ERROR_CODES: dict[str, dict[int, tuple[str, ...]]] = {
             "refresh_token_reused",
         ),
         403: ("csrf_failed",),
+        503: ("service_unavailable",),
     },
-    "logout": {403: ("csrf_failed",)},
+    "logout": {403: ("csrf_failed",), 503: ("revocation_unavailable", "service_unavailable")},
     "user": {
         401: ("not_authenticated", "token_invalid", "token_expired", "key_unknown", "token_revoked", "user_inactive"),
-        503: ("revocation_unavailable",),
+        503: ("revocation_unavailable", "service_unavailable"),
     },
 }
+# 503 service_unavailable (with Retry-After): the database is unreachable.
 _BEARER_401 = ERROR_CODES["user"][401]
-ERROR_CODES["logout-all"] = {401: _BEARER_401, 503: ("revocation_unavailable",)}
-ERROR_CODES["sessions"] = {401: _BEARER_401, 503: ("revocation_unavailable",)}
-ERROR_CODES["session"] = {401: _BEARER_401, 404: ("not_found",), 503: ("revocation_unavailable",)}
+_BEARER_503 = ERROR_CODES["user"][503]
+ERROR_CODES["logout-all"] = {401: _BEARER_401, 503: _BEARER_503}
+ERROR_CODES["sessions"] = {401: _BEARER_401, 503: _BEARER_503}
+ERROR_CODES["session"] = {401: _BEARER_401, 404: ("not_found",), 503: _BEARER_503}
 ERROR_CODES["password-change"] = {
     400: ("invalid_request", "parse_error"),
     401: _BEARER_401,
     413: ("request_too_large",),
     415: ("unsupported_media_type",),
-    503: ("revocation_unavailable",),
+    503: _BEARER_503,
 }
 
 _STRING = {"type": "string"}
@@ -209,7 +213,7 @@ class _LoginSchema(OpenApiViewExtension):
                 responses={200: OpenApiResponse(ok, description="Logged in."), **_errors("login")},
                 parameters=[
                     _header("Set-Cookie", [200], _SET_COOKIE),
-                    _header("Retry-After", [429], "Seconds to wait before trying again."),
+                    _header("Retry-After", [429, 503], "Seconds to wait before trying again."),
                 ],
                 tags=["auth"],
             )

@@ -20,7 +20,14 @@ from ..conf import get_settings
 from ..core.errors import JWTAuthError, RevocationUnavailable, TokenInvalid
 from ..core.tokens import AccessClaims, verify_access_token
 from ..store.access import authenticate_access_claims, load_user
-from .errors import BearerAuthenticationFailed, api_error, bearer_challenge, message_for
+from .errors import (
+    DATABASE_UNAVAILABLE,
+    BearerAuthenticationFailed,
+    api_error,
+    bearer_challenge,
+    message_for,
+    service_unavailable,
+)
 
 __all__ = ["JWTAuthentication"]
 
@@ -37,6 +44,8 @@ def _load_user_or_401(pk: Any) -> Any:
         return load_user(pk)
     except JWTAuthError as err:
         raise BearerAuthenticationFailed(err.code, message_for(err)) from None
+    except DATABASE_UNAVAILABLE as exc:
+        raise service_unavailable(exc) from None
 
 
 class JWTAuthentication(BaseAuthentication):
@@ -50,7 +59,9 @@ class JWTAuthentication(BaseAuthentication):
             ``{"detail", "code"}``; codes ``token_invalid``, ``token_expired``,
             ``key_unknown``, ``token_revoked``, ``user_inactive``.
         JWTAuthAPIError: 503 ``revocation_unavailable`` when the revocation cache
-            fails and ``REVOCATION_CACHE_FAILURE`` is ``"reject"``.
+            fails and ``REVOCATION_CACHE_FAILURE`` is ``"reject"``; 503
+            ``service_unavailable`` (with ``Retry-After``) when the database is
+            unreachable, whatever ``EXCEPTION_HANDLER`` the project uses.
     """
 
     www_authenticate_realm = "api"
@@ -67,6 +78,8 @@ class JWTAuthentication(BaseAuthentication):
             user = self.get_user(claims)
         except RevocationUnavailable as err:
             raise api_error(err) from None  # 503: the token may be fine; do not log out
+        except DATABASE_UNAVAILABLE as exc:
+            raise service_unavailable(exc) from None  # 503 too, for the same reason
         except JWTAuthError as err:
             # Remembered so authenticate_header() can describe the failure (RFC 6750 §3).
             setattr(request, _ERROR_ATTR, err)

@@ -7,8 +7,10 @@ the same ``{"detail", "code"}`` shape; jwtauth's own views always use it.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
@@ -16,7 +18,23 @@ from rest_framework.response import Response
 
 from ..core.errors import JWTAuthError
 
-__all__ = ["JWTAuthAPIError", "RequestTooLarge", "api_error", "bearer_challenge", "exception_handler"]
+__all__ = [
+    "DATABASE_UNAVAILABLE",
+    "JWTAuthAPIError",
+    "RequestTooLarge",
+    "ServiceUnavailable",
+    "api_error",
+    "bearer_challenge",
+    "exception_handler",
+    "service_unavailable",
+]
+
+logger = logging.getLogger("jwtauth")
+
+#: Database errors meaning "unreachable right now" (server stopped or restarting, connection
+#: lost, too many connections): a retry will do. Other database errors stay 500s.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+_RETRY_AFTER_SECONDS = 5
 
 _MESSAGES: dict[str, Any] = {
     "token_invalid": _("The access token is invalid."),
@@ -33,6 +51,7 @@ _MESSAGES: dict[str, Any] = {
     "csrf_failed": _("CSRF check failed."),
     "jwks_unavailable": _("The keys to verify the access token are temporarily unavailable."),
     "revocation_unavailable": _("Session state is temporarily unavailable; try again."),
+    "service_unavailable": _("The service is temporarily unavailable; try again."),
 }
 
 _STATUS = {
@@ -67,6 +86,28 @@ class RequestTooLarge(JWTAuthAPIError):
         )
 
 
+class ServiceUnavailable(JWTAuthAPIError):
+    """503 ``service_unavailable`` with ``Retry-After``: the database is unreachable.
+
+    Not a 401: the client's tokens may be fine, so it should retry rather than log out.
+    """
+
+    def __init__(self) -> None:
+        super().__init__("service_unavailable", _MESSAGES["service_unavailable"], status.HTTP_503_SERVICE_UNAVAILABLE)
+        self.wait = _RETRY_AFTER_SECONDS  # DRF's handler turns it into Retry-After
+
+
+def service_unavailable(exc: Exception) -> ServiceUnavailable:
+    """Log a database outage (the exception's class only) and return its 503.
+
+    Args:
+        exc: one of :data:`DATABASE_UNAVAILABLE`.
+    """
+    # Never the exception text: drivers put host, port and user names in it.
+    logger.error("jwtauth: database unavailable (%s); answering 503", type(exc).__name__)
+    return ServiceUnavailable()
+
+
 def message_for(err: JWTAuthError) -> Any:
     return _MESSAGES.get(err.code, _("Authentication failed."))
 
@@ -96,7 +137,8 @@ def _code_of(exc: exceptions.APIException) -> str:
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF exception handler giving every error the shape ``{"detail", "code"}``.
 
-    Validation errors become ``{"detail": "Invalid input.", "code": "invalid_request",
+    A database outage (:data:`DATABASE_UNAVAILABLE`) becomes 503 ``service_unavailable``
+    with ``Retry-After``. Validation errors become ``{"detail": "Invalid input.", "code": "invalid_request",
     "errors": {field: [messages]}}``.
     """
     # Imported here: rest_framework.views imports the authentication classes, which
@@ -105,6 +147,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
 
     if isinstance(exc, JWTAuthError):
         exc = api_error(exc)
+    elif isinstance(exc, DATABASE_UNAVAILABLE):
+        exc = service_unavailable(exc)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

@@ -93,3 +93,18 @@ def test_duplicate_refresh_cookie_uses_the_first_one(api_client: APIClient, user
 def test_bad_settings_are_reported_not_crashing(raw: dict[str, Any]) -> None:
     _, problems = validate(raw)
     assert "jwtauth.E002" in [p.check_id for p in problems]
+
+
+def test_failure_after_the_session_insert_leaves_no_session(api_client: APIClient, user: Any) -> None:
+    from django.contrib.auth.signals import user_logged_in
+
+    def fail(**kwargs: Any) -> None:
+        raise RuntimeError("last_login update failed")
+
+    user_logged_in.connect(fail)
+    try:
+        with pytest.raises(RuntimeError):
+            api_client.post(LOGIN, BODY, format="json")
+    finally:
+        user_logged_in.disconnect(fail)
+    assert not RefreshSession.objects.exists()

@@ -11,6 +11,7 @@ from functools import cache
 from typing import Any
 
 from django.contrib.auth import authenticate, user_logged_in
+from django.db import transaction
 from django.middleware.csrf import get_token, rotate_token
 from django.utils.cache import add_never_cache_headers
 from django.utils.module_loading import import_string
@@ -116,12 +117,15 @@ class LoginView(_CookieView):
         if user is None or getattr(user, "is_active", True) is False:
             record_login_failure(request, serializer.validated_data["username"])
             raise api_error(InvalidCredentials())
-        result = start_session(
-            user,
-            user_agent=request.META.get("HTTP_USER_AGENT", ""),
-            ip_address=_client_ip(request),
-        )
-        user_logged_in.send(sender=user.__class__, request=request._request, user=user)
+        # One transaction: the session row and last_login (user_logged_in) land together
+        # or not at all, so a failure in between never leaves a half-made session.
+        with transaction.atomic():
+            result = start_session(
+                user,
+                user_agent=request.META.get("HTTP_USER_AGENT", ""),
+                ip_address=_client_ip(request),
+            )
+            user_logged_in.send(sender=user.__class__, request=request._request, user=user)
         # A new login gets a new CSRF secret, as django.contrib.auth.login() does.
         rotate_token(request._request)
         response = Response(

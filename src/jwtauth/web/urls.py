@@ -4,7 +4,9 @@ aliases are left out of API schemas (``schema=None``) so each operation is liste
 
 from __future__ import annotations
 
-from django.urls import path
+from typing import Any
+
+from django.urls import URLPattern, path
 
 from .jwks import jwks_view
 from .session_views import LogoutAllView, PasswordChangeView, SessionDetailView, SessionListView
@@ -12,25 +14,23 @@ from .views import CsrfTokenView, LoginView, LogoutView, RefreshView, UserView
 
 app_name = "jwtauth"
 
+
+def _both(route: str, view: Any, name: str) -> list[URLPattern]:
+    """``route/`` (named) and ``route`` (an alias without the slash)."""
+    if hasattr(view, "as_view"):
+        return [path(f"{route}/", view.as_view(), name=name), path(route, view.as_view(schema=None))]
+    return [path(f"{route}/", view, name=name), path(route, view)]
+
+
 urlpatterns = [
-    path("login/", LoginView.as_view(), name="login"),
-    path("login", LoginView.as_view(schema=None)),
-    path("refresh/", RefreshView.as_view(), name="refresh"),
-    path("refresh", RefreshView.as_view(schema=None)),
-    path("logout/", LogoutView.as_view(), name="logout"),
-    path("logout", LogoutView.as_view(schema=None)),
-    path("csrf/", CsrfTokenView.as_view(), name="csrf"),
-    path("csrf", CsrfTokenView.as_view(schema=None)),
-    path("user/", UserView.as_view(), name="user"),
-    path("user", UserView.as_view(schema=None)),
-    path("jwks/", jwks_view, name="jwks"),
-    path("jwks", jwks_view),
-    path("logout-all/", LogoutAllView.as_view(), name="logout-all"),
-    path("logout-all", LogoutAllView.as_view(schema=None)),
-    path("sessions/", SessionListView.as_view(), name="sessions"),
-    path("sessions", SessionListView.as_view(schema=None)),
-    path("sessions/<str:session_id>/", SessionDetailView.as_view(), name="session"),
-    path("sessions/<str:session_id>", SessionDetailView.as_view(schema=None)),
-    path("password/change/", PasswordChangeView.as_view(), name="password-change"),
-    path("password/change", PasswordChangeView.as_view(schema=None)),
+    *_both("login", LoginView, "login"),
+    *_both("refresh", RefreshView, "refresh"),
+    *_both("logout", LogoutView, "logout"),
+    *_both("csrf", CsrfTokenView, "csrf"),
+    *_both("user", UserView, "user"),
+    *_both("jwks", jwks_view, "jwks"),
+    *_both("logout-all", LogoutAllView, "logout-all"),
+    *_both("sessions", SessionListView, "sessions"),
+    *_both("sessions/<str:session_id>", SessionDetailView, "session"),
+    *_both("password/change", PasswordChangeView, "password-change"),
 ]

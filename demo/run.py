@@ -69,6 +69,16 @@ class FrontendHandler(SimpleHTTPRequestHandler):
             super().log_message(format, *args)
 
 
+class FrontendServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A browser that closes a connection early (reload, tab closed) is not an error.
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
+
+
 FrontendHandler.extensions_map = {
     **SimpleHTTPRequestHandler.extensions_map,
     ".js": "text/javascript",
@@ -116,7 +126,7 @@ def main() -> int:
 
     FrontendHandler.api_base = f"http://localhost:{api_port}"
     handler = functools.partial(FrontendHandler, directory=str(FRONTEND_DIR))
-    frontend = ThreadingHTTPServer(("127.0.0.1", frontend_port), handler)
+    frontend = FrontendServer(("127.0.0.1", frontend_port), handler)
     threading.Thread(target=frontend.serve_forever, daemon=True).start()
     api = subprocess.Popen(
         [sys.executable, str(DEMO_DIR / "manage.py"), "runserver", f"127.0.0.1:{api_port}", "--noreload"],

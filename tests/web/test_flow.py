@@ -453,3 +453,21 @@ def test_signed_token_with_foreign_sid(api_client: APIClient, user: Any, clock: 
     r = APIClient().get(USER, **bearer(token))
     assert r.status_code == 401
     assert r.json()["code"] == "token_revoked"
+
+
+@pytest.mark.parametrize(("username", "password"), [("alice", "wrong"), ("nobody", PASSWORD), ("inactive", PASSWORD)])
+def test_every_failed_login_hashes_a_password_once(
+    api_client: APIClient, settings: Any, username: str, password: str
+) -> None:
+    """Comparable timing: unknown users, wrong passwords and inactive users all run the
+    hasher exactly once (Django's ModelBackend hashes a dummy for unknown users)."""
+    from tests.testapp.hashers import CountingHasher
+
+    settings.PASSWORD_HASHERS = ["tests.testapp.hashers.CountingHasher"]
+    get_user_model().objects.create_user(username="alice", password=PASSWORD)
+    get_user_model().objects.create_user(username="inactive", password=PASSWORD, is_active=False)
+    CountingHasher.calls.clear()
+    r = api_client.post(LOGIN, {"username": username, "password": password}, format="json")
+    assert r.status_code == 401
+    # MD5's verify() computes the hash through encode(): count the hash computations.
+    assert CountingHasher.calls.count("encode") == 1, CountingHasher.calls

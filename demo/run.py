@@ -102,6 +102,8 @@ def _ensure_user(env: dict[str, str]) -> None:
 
 def _port_free(port: int) -> bool:
     with socket.socket() as probe:
+        # As the servers themselves do: a port in TIME_WAIT from a previous run is free.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(("127.0.0.1", port))
         except OSError:
@@ -144,7 +146,9 @@ def main() -> int:
     def stop(*_: object) -> None:
         raise KeyboardInterrupt
 
+    # Explicit handlers: a shell may start us with SIGINT ignored (background jobs).
     signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
     try:
         return api.wait()
     except KeyboardInterrupt:

@@ -32,7 +32,7 @@ from ..conf import get_settings
 from ..core.errors import TokenRevoked, UserInactive
 from ..core.tokens import AccessClaims
 from .models import RefreshSession
-from .revocation import CacheVerdict, SessionUser, lookup, mark_live, mark_revoked
+from .revocation import CacheVerdict, SessionUser, lookup, mark_live, mark_revoked, revocation_cache
 
 __all__ = ["authenticate_access_claims", "load_user", "session_is_live"]
 
@@ -56,8 +56,7 @@ def load_user(pk: Any) -> Any:
     return user
 
 
-def _check_sql(alias: str) -> str:
-    user_model = get_user_model()
+def _check_sql(alias: str, user_model: Any) -> str:
     key = (alias, user_model._meta.label)
     sql = _SQL.get(key)
     if sql is None:
@@ -80,8 +79,13 @@ def _check_sql(alias: str) -> str:
     return sql
 
 
-def session_is_live(sid: str, user_pk: Any) -> bool:
+def session_is_live(sid: str, user_pk: Any, *, user_model: Any = None) -> bool:
     """Ask the database whether session ``sid`` of ``user_pk`` is live (one query).
+
+    Args:
+        sid: the session id (the ``sid`` claim).
+        user_pk: the user's primary key, already converted by ``to_python``.
+        user_model: the user model when the caller has it (default ``get_user_model()``).
 
     Returns:
         ``True`` if the session exists, belongs to ``user_pk`` and is not revoked.
@@ -90,6 +94,8 @@ def session_is_live(sid: str, user_pk: Any) -> bool:
         TokenRevoked (``token_revoked``): ``sid`` is not a UUID.
         UserInactive (``user_inactive``): the session is live but its user inactive.
     """
+    if user_model is None:
+        user_model = get_user_model()
     try:
         session_id = uuid.UUID(sid)
     except ValueError:  # a signed token with a sid that is not ours
@@ -98,10 +104,10 @@ def session_is_live(sid: str, user_pk: Any) -> bool:
     connection = connections[alias]
     params = [
         RefreshSession._meta.pk.get_db_prep_value(session_id, connection),
-        get_user_model()._meta.pk.get_db_prep_value(user_pk, connection),
+        user_model._meta.pk.get_db_prep_value(user_pk, connection),
     ]
     with connection.cursor() as cursor:
-        cursor.execute(_check_sql(alias), params)
+        cursor.execute(_check_sql(alias, user_model), params)
         row = cursor.fetchone()
     if row is None:
         return False
@@ -133,22 +139,24 @@ def authenticate_access_claims(claims: AccessClaims, *, load: Callable[[Any], An
         RevocationUnavailable (``revocation_unavailable``): the cache failed and
             ``REVOCATION_CACHE_FAILURE`` is ``"reject"``.
     """
+    user_model = get_user_model()
     try:
-        pk = get_user_model()._meta.pk.to_python(claims.sub)
+        pk = user_model._meta.pk.to_python(claims.sub)
     except Exception:  # a sub that is not a pk of this user model: ValidationError
         raise TokenRevoked("sub is not a user id") from None
     user = SessionUser(pk, lambda: load(pk))
     if get_settings().stateless_access_tokens:
         return user
-    verdict, cached_pk = lookup(claims.sid)
+    cache = revocation_cache()  # resolved once: the read and the write below share it
+    verdict, cached_pk = lookup(claims.sid, cache=cache)
     if verdict is CacheVerdict.REVOKED:
         raise TokenRevoked()
     if verdict is CacheVerdict.LIVE:
         if cached_pk != claims.sub:
             raise TokenRevoked("sub does not match session")
         return user
-    if not session_is_live(claims.sid, pk):
+    if not session_is_live(claims.sid, pk, user_model=user_model):
         mark_revoked([claims.sid], strict=False)
         raise TokenRevoked()
-    mark_live(claims.sid, claims.sub)
+    mark_live(claims.sid, claims.sub, cache=cache)
     return user

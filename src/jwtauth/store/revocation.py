@@ -14,6 +14,12 @@ tombstone). The rules that keep it correct across processes:
   long as any access token carrying the sid can verify.
 - A process-local cache (LocMem, Dummy) cannot see other processes' revocations, so it
   is never used: every request then checks the database.
+
+The per-request read is the hot path. Django's ``RedisCache`` builds a new
+``redis.Redis`` client object for every operation, which costs about as much as the
+round trip itself; :func:`lookup` therefore reads through one client per cache object,
+over that cache's own connection pool, key function and serializer, and always from the
+primary (the first ``LOCATION``), so a lagging replica can never hide a tombstone.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from typing import Any
 from django.core.cache import BaseCache, InvalidCacheBackendError, caches
 from django.core.cache.backends.dummy import DummyCache
 from django.core.cache.backends.locmem import LocMemCache
+from django.core.cache.backends.redis import RedisCache
 from django.utils.functional import SimpleLazyObject, empty
 
 from ..conf import get_settings
@@ -43,6 +50,14 @@ _MARGIN = timedelta(minutes=1)
 # Caches each process keeps to itself: a revocation in one worker is invisible to
 # the others, so trusting them would let a logged-out token through elsewhere.
 _PROCESS_LOCAL = (LocMemCache, DummyCache)
+_READER_ATTR = "_jwtauth_read"
+
+
+class _Default(enum.Enum):
+    CACHE = "revocation_cache()"
+
+
+_DEFAULT = _Default.CACHE
 
 
 class CacheVerdict(enum.Enum):
@@ -80,8 +95,41 @@ def _failed(operation: str) -> None:
     logger.error("jwtauth: revocation cache %s failed", operation)
 
 
-def lookup(sid: str) -> tuple[CacheVerdict, str | None]:
+def _redis_reader(cache: RedisCache) -> Callable[[str], Any] | None:
+    # Django's RedisCacheClient (private, unchanged since Django 4.0): its pool, its
+    # serializer. None when the internals differ: then cache.get() is used.
+    try:
+        backend = cache._cache
+        client = backend.get_client(None, write=True)  # the primary: see the module docstring
+        loads = backend._serializer.loads  # type: ignore[attr-defined]
+    except AttributeError:
+        return None
+    make_key = cache.make_key
+
+    def read(key: str) -> Any:
+        value = client.get(make_key(key))
+        return None if value is None else loads(value)
+
+    return read
+
+
+def _reader(cache: BaseCache) -> Callable[[str], Any]:
+    """How to read one key of ``cache``: built once per cache object (Django keeps one
+    per alias and thread), reused for every request."""
+    read: Callable[[str], Any] | None = cache.__dict__.get(_READER_ATTR)
+    if read is None:
+        read = _redis_reader(cache) if type(cache) is RedisCache else None
+        read = cache.__dict__[_READER_ATTR] = read or cache.get
+    return read
+
+
+def lookup(sid: str, *, cache: BaseCache | _Default | None = _DEFAULT) -> tuple[CacheVerdict, str | None]:
     """Read the cached state of session ``sid``: one cache round trip.
+
+    Args:
+        sid: the session id.
+        cache: the revocation cache when the caller has it already (``None``: no
+            shared cache); by default :func:`revocation_cache`.
 
     Returns:
         ``(verdict, user_pk)``; ``user_pk`` (a string) only for ``LIVE``.
@@ -90,11 +138,12 @@ def lookup(sid: str) -> tuple[CacheVerdict, str | None]:
         RevocationUnavailable (``revocation_unavailable``): the cache failed and
             ``REVOCATION_CACHE_FAILURE`` is ``"reject"``.
     """
-    cache = revocation_cache()
+    if cache is _DEFAULT:
+        cache = revocation_cache()
     if cache is None:
         return CacheVerdict.MISS, None
     try:
-        value = cache.get(_PREFIX + sid)
+        value = _reader(cache)(_PREFIX + sid)
     except Exception:
         _failed("read")
         if get_settings().revocation_cache_failure == "reject":
@@ -107,13 +156,15 @@ def lookup(sid: str) -> tuple[CacheVerdict, str | None]:
     return CacheVerdict.MISS, None
 
 
-def mark_live(sid: str, user_pk: object) -> None:
+def mark_live(sid: str, user_pk: object, *, cache: BaseCache | _Default | None = _DEFAULT) -> None:
     """Remember that ``sid`` is live for ``user_pk``, unless an entry exists already.
 
     ``add()`` never replaces a tombstone written by a concurrent revocation. A failure
-    only costs a later database check, so it is logged and swallowed.
+    only costs a later database check, so it is logged and swallowed. ``cache`` as for
+    :func:`lookup`.
     """
-    cache = revocation_cache()
+    if cache is _DEFAULT:
+        cache = revocation_cache()
     if cache is None:
         return
     try:

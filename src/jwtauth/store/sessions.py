@@ -8,12 +8,11 @@ token yield exactly one rotation on any database, without row locks.
 from __future__ import annotations
 
 import logging
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from .. import signals
@@ -32,6 +31,7 @@ from ..core.tokens import (
     new_jti,
     verify_refresh_token,
 )
+from ._session_sql import load_session, rotate_session
 from .models import RefreshSession
 from .revocation import mark_live, mark_revoked
 
@@ -76,11 +76,6 @@ class RefreshResult:
 
 def _now() -> datetime:
     return get_settings().clock.now()
-
-
-def _can_authenticate(user: AbstractBaseUser) -> bool:
-    # Mirrors ModelBackend.user_can_authenticate: users without is_active are allowed.
-    return getattr(user, "is_active", True) is not False
 
 
 def start_session(user: Any, *, user_agent: str = "", ip_address: str | None = None) -> LoginResult:
@@ -130,12 +125,11 @@ def _state(session: RefreshSession) -> FamilyState:
     )
 
 
-def _load(sid: str) -> RefreshSession | None:
-    try:
-        session_id = uuid.UUID(sid)
-    except ValueError:  # a signed token with a sid that is not ours
-        return None
-    return RefreshSession.objects.select_related("user").filter(pk=session_id).first()
+def _send(signal: Any, session: RefreshSession) -> None:
+    # session.user costs a query (the rotation path does not load the user row): only
+    # pay it when someone listens.
+    if signal.has_listeners(RefreshSession):
+        signal.send(sender=RefreshSession, session=session, user=session.user)
 
 
 def refresh_session(refresh_token: str) -> RefreshResult:
@@ -150,7 +144,9 @@ def refresh_session(refresh_token: str) -> RefreshResult:
         refresh_token: the compact JWT from the refresh cookie.
 
     Returns:
-        A :class:`RefreshResult`. Two SQL queries for a rotation (SELECT, UPDATE).
+        A :class:`RefreshResult`. Two SQL queries for a rotation (SELECT, UPDATE);
+        ``result.session.user`` is loaded on first access (one more query), which the
+        ``refresh_token_rotated`` signal does only when it has receivers.
 
     Raises:
         RefreshTokenInvalid (``refresh_token_invalid``): bad token, or its user is gone.
@@ -162,14 +158,16 @@ def refresh_session(refresh_token: str) -> RefreshResult:
     now = _now()
     claims = verify_refresh_token(refresh_token, conf.refresh, now=now)
     presented = hash_jti(claims.jti)
+    user_model = get_user_model()
     for _attempt in range(3):
-        session = _load(claims.sid)
-        if session is None:
+        loaded = load_session(claims.sid, user_model)
+        if loaded is None:
             # The family (or its user) was deleted.
             raise RefreshTokenRevoked("session not found")
+        session, is_user_active = loaded
         if str(session.user_id) != claims.sub:
             raise RefreshTokenInvalid("sub does not match session")
-        if not _can_authenticate(session.user):
+        if not is_user_active:
             revoke_session(session, reason="user_inactive", strict=False)
             raise RefreshTokenRevoked("user inactive")
         verdict = judge_refresh(_state(session), presented, now=now, grace_period=conf.refresh_reuse_grace_period)
@@ -185,7 +183,7 @@ def refresh_session(refresh_token: str) -> RefreshResult:
                 session.user_id,
                 session.pk,
             )
-            signals.refresh_token_reused.send(sender=RefreshSession, session=session, user=session.user)
+            _send(signals.refresh_token_reused, session)
             raise RefreshTokenReused()
         sub, sid = claims.sub, str(session.pk)
         if verdict is Verdict.GRACE:
@@ -194,17 +192,12 @@ def refresh_session(refresh_token: str) -> RefreshResult:
         jti = new_jti()
         # Compare-and-swap: only the request that still sees the presented token as
         # current wins; every concurrent loser re-reads and lands in GRACE.
-        updated = RefreshSession.objects.filter(pk=session.pk, jti_hash=presented, revoked_at__isnull=True).update(
-            jti_hash=hash_jti(jti),
-            previous_jti_hash=presented,
-            rotated_at=now,
-            last_used_at=now,
-            expires_at=now + conf.refresh.lifetime,
-        )
-        if updated == 1:
+        if rotate_session(
+            session, presented=presented, jti_hash=hash_jti(jti), now=now, expires_at=now + conf.refresh.lifetime
+        ):
             refresh = issue_refresh_token(conf.refresh, sub=sub, sid=sid, now=now, jti=jti)
             access = issue_access_token(conf.access, sub=sub, sid=sid, now=now)
-            signals.refresh_token_rotated.send(sender=RefreshSession, session=session, user=session.user)
+            _send(signals.refresh_token_rotated, session)
             return RefreshResult(session=session, access=access, refresh=refresh)
     raise RefreshTokenRevoked("rotation contended")
 
@@ -253,7 +246,7 @@ def revoke_refresh_token(refresh_token: str, *, reason: str = "logout") -> bool:
         return False
     except RefreshTokenInvalid:
         return False
-    session = _load(claims.sid)
-    if session is None or str(session.user_id) != claims.sub:
+    loaded = load_session(claims.sid, get_user_model())
+    if loaded is None or str(loaded[0].user_id) != claims.sub:
         return False
-    return revoke_session(session, reason=reason)
+    return revoke_session(loaded[0], reason=reason)

@@ -297,3 +297,53 @@ def test_no_token_or_password_in_logs(user: Any, caplog: pytest.LogCaptureFixtur
     assert "revocation cache" in text
     for secret in (token, client.cookies[COOKIE].value, PASSWORD):
         assert secret not in text
+
+
+# -- found by a break-it pass -------------------------------------------------------
+
+
+def test_deleting_a_session_row_revokes_its_tokens(revocation_mode: str, user: Any) -> None:
+    _, token = _login()
+    assert _get(PK, token)[0] == 200  # the cache, if any, now says "live"
+    RefreshSession.objects.all().delete()  # the admin's delete action, or the ORM
+    assert _get(PK, token) == (401, {"detail": "The access token has been revoked.", "code": "token_revoked"})
+
+
+@pytest.mark.parametrize("update_fields", [None, ["password"]])
+def test_password_set_and_saved_revokes_sessions(revocation_mode: str, user: Any, update_fields: Any) -> None:
+    """A hand-written reset view often saves with update_fields=["password"]."""
+    _, token = _login()
+    assert _get(PK, token)[0] == 200
+    fresh = get_user_model().objects.get(pk=user.pk)
+    fresh.set_password("a brand new passphrase")
+    fresh.save(update_fields=update_fields)
+    assert _get(PK, token)[1]["code"] == "token_revoked"
+
+
+def test_password_hash_upgrade_on_login_is_not_a_change(revocation_mode: str, user: Any, settings: Any) -> None:
+    _, token = _login()
+    # a new preferred hasher: the next successful login upgrades the stored hash
+    settings.PASSWORD_HASHERS = ["tests.testapp.hashers.CountingHasher", *settings.PASSWORD_HASHERS]
+    _, second = _login()
+    assert get_user_model().objects.get(pk=user.pk).password.startswith("counting_md5$")
+    assert _get(PK, token)[0] == 200
+    assert _get(PK, second)[0] == 200
+
+
+@pytest.mark.jwtauth_settings(MAX_SESSIONS_PER_USER=1)
+def test_session_cap_is_enforced_again_after_commit(
+    user: Any, django_capture_on_commit_callbacks: Any, clock: FakeClock
+) -> None:
+    from jwtauth.store.sessions import start_session
+
+    first = start_session(user)
+    # a login racing this one commits a row that its own eviction could not see...
+    racing = RefreshSession.objects.create(
+        user=user, created_at=clock.now(), last_used_at=clock.now(), expires_at=clock.now(), jti_hash="x" * 64
+    )
+    RefreshSession.objects.filter(pk=racing.pk).update(expires_at=first.session.expires_at)
+    clock.advance(1)
+    with django_capture_on_commit_callbacks(execute=True):
+        latest = start_session(user)
+    live = list(RefreshSession.objects.filter(revoked_at__isnull=True).values_list("pk", flat=True))
+    assert live == [latest.session.pk]

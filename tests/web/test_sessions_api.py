@@ -230,3 +230,30 @@ def test_password_change_keeps_spaces(user: Any) -> None:
     _, token = _login()
     assert _change(token, new="  " + NEW_PASSWORD + "  ").status_code == 204
     login(APIClient(), password="  " + NEW_PASSWORD + "  ")
+
+
+@pytest.mark.jwtauth_settings(LOGIN_THROTTLE_RATES={"ip": None, "account": "3/min"})
+def test_guessing_the_old_password_is_throttled(api_client: APIClient, user: Any) -> None:
+    from tests.web.helpers import bearer, login
+
+    token = login(api_client).json()["access_token"]
+    client = APIClient()
+    statuses = [
+        client.post(
+            "/api/auth/password/change/",
+            {"old_password": f"guess-{i}", "new_password": "another long passphrase 42"},
+            format="json",
+            **bearer(token),
+        ).status_code
+        for i in range(4)
+    ]
+    assert statuses == [400, 400, 400, 429]
+    right = client.post(
+        "/api/auth/password/change/",
+        {"old_password": PASSWORD, "new_password": "another long passphrase 42"},
+        format="json",
+        **bearer(token),
+    )
+    assert right.status_code == 429
+    assert right.json()["code"] == "throttled"
+    assert "Retry-After" in right

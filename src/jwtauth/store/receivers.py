@@ -3,11 +3,13 @@
 Connected in :meth:`jwtauth.apps.JWTAuthConfig.ready` to the user model:
 
 - deactivation (``is_active=False`` saved) revokes every session;
-- a password set with ``set_password()`` and a full ``save()`` (the admin, password
-  reset, ``changepassword``) revokes every session. A save with
-  ``update_fields=["password"]`` does not: that is how Django upgrades a password hash
-  on login, and how jwtauth's own ``password/change/`` saves (it keeps the caller's
-  session and revokes the others itself);
+- a password set with ``set_password()`` and saved (the admin, password reset,
+  ``changepassword``, a hand-written view saving ``update_fields=["password"]``) revokes
+  every session. Django's own hash upgrade on login is not a change (it clears
+  ``_password`` before saving), nor is jwtauth's ``password/change/``, which keeps the
+  caller's session and revokes the others itself;
+- deleting a live session row (the admin's delete action, an ORM ``delete()``) writes its
+  tombstone to the revocation cache first, so its access tokens stop at once;
 - deleting the user deletes its sessions (cascade); their ids are tombstoned in the
   revocation cache first.
 
@@ -26,7 +28,10 @@ from .models import RefreshSession
 from .revocation import mark_revoked
 from .user_sessions import revoke_user_sessions
 
-__all__ = ["connect"]
+__all__ = ["HANDLED_PASSWORD_CHANGE", "connect"]
+
+#: Set on a user instance by a view that revokes sessions around its own password save.
+HANDLED_PASSWORD_CHANGE = "_jwtauth_password_change_handled"
 
 
 def _user_saved(sender: Any, instance: Any, created: bool, update_fields: Any = None, **kwargs: Any) -> None:
@@ -36,7 +41,11 @@ def _user_saved(sender: Any, instance: Any, created: bool, update_fields: Any = 
     if getattr(instance, "is_active", True) is False and (fields is None or "is_active" in fields):
         # strict=False: the user row is saved already; refusing now would not undo it.
         revoke_user_sessions(instance.pk, reason="user_inactive", strict=False)
-    elif getattr(instance, "_password", None) is not None and fields is None:
+    elif (
+        getattr(instance, "_password", None) is not None
+        and (fields is None or "password" in fields)
+        and not getattr(instance, HANDLED_PASSWORD_CHANGE, False)
+    ):
         revoke_user_sessions(instance.pk, reason="password_changed", strict=False)
 
 
@@ -45,8 +54,15 @@ def _user_deleting(sender: Any, instance: Any, **kwargs: Any) -> None:
     mark_revoked(list(ids), strict=False)
 
 
+def _session_deleting(sender: Any, instance: RefreshSession, **kwargs: Any) -> None:
+    # A revoked session already has its tombstone; an expired one issues nothing new.
+    if instance.revoked_at is None:
+        mark_revoked([instance.pk], strict=False)
+
+
 def connect() -> None:
     """Connect the receivers to the user model (idempotent)."""
     user_model = get_user_model()
     post_save.connect(_user_saved, sender=user_model, dispatch_uid="jwtauth_user_saved")
     pre_delete.connect(_user_deleting, sender=user_model, dispatch_uid="jwtauth_user_deleting")
+    pre_delete.connect(_session_deleting, sender=RefreshSession, dispatch_uid="jwtauth_session_deleting")

@@ -108,7 +108,11 @@ def start_session(user: Any, *, user_agent: str = "", ip_address: str | None = N
     if conf.max_sessions_per_user is not None:
         from .user_sessions import evict_excess_sessions  # imports this module
 
-        evict_excess_sessions(user.pk, keep=conf.max_sessions_per_user)
+        cap = conf.max_sessions_per_user
+        evict_excess_sessions(user.pk, keep=cap)
+        # Again once committed: logins racing this one commit rows this transaction could
+        # not see; the last of them to commit sees all and enforces the cap.
+        transaction.on_commit(lambda: evict_excess_sessions(user.pk, keep=cap))
     refresh = issue_refresh_token(conf.refresh, sub=sub, sid=sid, now=now, jti=jti)
     access = issue_access_token(conf.access, sub=sub, sid=sid, now=now)
     signals.session_started.send(sender=RefreshSession, session=session, user=user)

@@ -24,11 +24,13 @@ from rest_framework.response import Response
 
 from ..conf import get_settings
 from ..store.models import RefreshSession
+from ..store.receivers import HANDLED_PASSWORD_CHANGE
 from ..store.user_sessions import live_sessions, revoke_one_session, revoke_user_sessions
 from .authentication import JWTAuthentication
 from .cookies import delete_refresh_cookie
 from .parsers import StrictJSONParser, check_body_size
 from .serializers import password_change_serializer_class
+from .throttling import check_login_throttles, record_login_failure
 from .views import JWTAuthAPIView
 
 __all__ = ["LogoutAllView", "PasswordChangeView", "SessionDetailView", "SessionListView"]
@@ -112,7 +114,11 @@ class PasswordChangeView(_BearerView):
         serializer.is_valid(raise_exception=True)
         old, new = serializer.validated_data["old_password"], serializer.validated_data["new_password"]
         user: Any = request.user
+        # Guessing the current password with a stolen access token counts against the
+        # same failure limits as login/ (per account and per client IP).
+        check_login_throttles(request, user.get_username())
         if not user.check_password(old):
+            record_login_failure(request, user.get_username())
             raise ValidationError({"old_password": [_("The password is incorrect.")]})
         try:
             validate_password(new, user)
@@ -122,7 +128,8 @@ class PasswordChangeView(_BearerView):
             # Revocation first: if the cache cannot take it, the password stays as is.
             revoke_user_sessions(user.pk, reason="password_changed", keep_sid=request.auth.sid)  # type: ignore[union-attr]
             user.set_password(new)
-            # update_fields: the receiver that revokes every session on a full save
-            # skips this one, so the caller's session survives.
+            # The receiver that revokes every session on a password save skips this one,
+            # so the caller's session survives.
+            setattr(user, HANDLED_PASSWORD_CHANGE, True)
             user.save(update_fields=["password"])
         return Response(status=status.HTTP_204_NO_CONTENT)

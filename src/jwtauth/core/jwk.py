@@ -71,6 +71,8 @@ def _check_key_object(algorithm: str, public: object) -> None:
 
 
 def _check_algorithm(algorithm: object) -> str:
+    if algorithm is None:
+        raise ConfigInvalid(f"the key needs an 'alg' (a PEM key carries none): one of {sorted(SUPPORTED_ALGORITHMS)}")
     if not isinstance(algorithm, str) or algorithm not in SUPPORTED_ALGORITHMS:
         raise ConfigInvalid(f"unsupported algorithm {algorithm!r}; use one of {sorted(SUPPORTED_ALGORITHMS)}")
     return algorithm

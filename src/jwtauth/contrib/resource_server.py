@@ -21,8 +21,12 @@ whose ``kid`` is not in the cache triggers one refetch, and fetches never happen
 often than once per ``MIN_REFETCH_SECONDS``, so a flood of random ``kid`` values cannot
 turn into a flood of requests to the issuer. When a refetch fails the previous keys stay
 in use. When there are no keys at all (first fetch failed, or the set has no usable
-key), requests with a token get 503 ``{"detail", "code": "jwks_unavailable"}``, never a
-500. Tokens must carry ``typ: at+jwt``, ``iss`` and ``aud`` as configured, and ``exp``,
+key), requests with a token get 503 ``{"detail", "code": "jwks_unavailable"}`` with
+``Retry-After`` (seconds until the next fetch may be tried), never a 500. Failed fetches
+are rate-limited too, counted from when they ended, and requests queued behind a fetch
+share its outcome, so a hanging JWKS URL costs one timeout per ``MIN_REFETCH_SECONDS``.
+A token whose JOSE header does not parse is a 401 ``token_invalid`` before any key is
+looked up. Bad settings are reported by the system check ``jwtauth.E201``. Tokens must carry ``typ: at+jwt``, ``iss`` and ``aud`` as configured, and ``exp``,
 ``iat``, ``sub``, ``jti`` (RFC 9068 §2.2, §4). Revocation is not visible here: access
 tokens are short-lived by design.
 

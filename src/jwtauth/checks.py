@@ -7,7 +7,8 @@ lifetime, ``E005`` ``CsrfViewMiddleware`` missing, ``E006`` invalid key in
 no ``CACHES`` alias; ``W001`` refresh cookie without
 ``Secure`` while ``DEBUG`` is off, ``W002`` ``SameSite=None`` without ``Secure``.
 Deployment checks (CORS, CSRF, caches, lifetimes, URLs; ids ``E101``, ``W101`` and
-up) are in :mod:`jwtauth.security_checks`.
+up) are in :mod:`jwtauth.security_checks`; ``E201`` (``JWTAUTH_RESOURCE_SERVER``) is in
+:mod:`jwtauth.contrib.resource_server`.
 """
 
 from __future__ import annotations

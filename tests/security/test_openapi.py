@@ -92,3 +92,60 @@ def test_core_views_do_not_import_drf_spectacular() -> None:
         "import jwtauth.web.views, jwtauth.urls; sys.exit('drf_spectacular' in sys.modules)"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_jwks_is_described(schema: dict[str, Any]) -> None:
+    jwks = schema["paths"]["/api/auth/jwks/"]
+    assert set(jwks) == {"get"}
+    get = jwks["get"]
+    assert get["security"] == [{}]
+    ok = get["responses"]["200"]
+    assert "Cache-Control" in ok["headers"]
+    body = ok["content"]["application/json"]["schema"]
+    assert body["required"] == ["keys"]
+    assert set(body["properties"]["keys"]["items"]["required"]) == {"kty", "kid", "use", "alg"}
+
+
+def _documented(schema: dict[str, Any], path: str, method: str, response: Any) -> None:
+    """The response's status and ``code`` are in the schema of that operation."""
+    responses = schema["paths"][path][method]["responses"]
+    status = str(response.status_code)
+    assert status in responses, (path, status, response.content)
+    codes = responses[status]["content"]["application/json"]["schema"]["properties"]["code"]["enum"]
+    assert response.json()["code"] in codes, (path, status, response.json())
+
+
+_FORM = "application/x-www-form-urlencoded"
+_BROKEN_MULTIPART = {"data": b"--x\r\nnot a part", "content_type": "multipart/form-data"}
+
+
+@pytest.mark.django_db
+def test_real_error_responses_are_documented(schema: dict[str, Any], user: Any) -> None:
+    from rest_framework.test import APIClient
+
+    from jwtauth.conf import get_settings
+    from tests.web.helpers import LOGIN, LOGOUT, REFRESH, csrf_headers, login
+    from tests.web.test_database_outage import database_down
+
+    big = get_settings().login_max_body_bytes + 1
+    creds = {"username": "alice", "password": "x"}
+    client = APIClient(enforce_csrf_checks=True)
+    # Login from a browser page on an untrusted origin (login CSRF).
+    response = client.post(LOGIN, creds, format="json", HTTP_ORIGIN="https://evil.example")
+    assert response.status_code == 403
+    _documented(schema, "/api/auth/login/", "post", response)
+    headers = csrf_headers(client, login(client))
+    cases = [
+        ({"data": "a=" + "b" * big, "content_type": _FORM, **headers}, 413),
+        ({**_BROKEN_MULTIPART, **headers}, 400),
+    ]
+    for path in (REFRESH, LOGOUT):
+        for kwargs, status in cases:
+            response = client.post(path, **kwargs)
+            assert response.status_code == status, (path, response.content)
+            _documented(schema, path, "post", response)
+    with database_down():
+        for path in (LOGIN, REFRESH, LOGOUT):
+            response = client.post(path, creds, format="json", **headers)
+            assert response.status_code == 503, (path, response.content)
+            _documented(schema, path, "post", response)

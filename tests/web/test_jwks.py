@@ -91,3 +91,18 @@ def test_tokens_from_a_previous_signer_still_verify(
     assert response.status_code == 401
     assert response.json()["code"] == "key_unknown"
     assert 'error="invalid_token"' in response["WWW-Authenticate"]
+
+
+def test_any_accept_gets_json(api_client: APIClient) -> None:
+    for accept in ("application/jwk-set+json", "text/html", "*/*"):
+        response = api_client.get(JWKS, HTTP_ACCEPT=accept)
+        assert response.status_code == 200
+        assert response["Content-Type"] == "application/json"
+        assert response.json() == {"keys": []}
+
+
+def test_options_is_a_405_too(api_client: APIClient) -> None:
+    response = api_client.options(JWKS)
+    assert response.status_code == 405
+    assert response["Allow"] == "GET, HEAD"
+    assert "no-store" not in response.get("Cache-Control", "")

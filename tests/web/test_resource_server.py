@@ -14,8 +14,9 @@ import pytest
 from django.test import override_settings
 from rest_framework.test import APIClient
 
-from jwtauth.contrib.resource_server import get_resource_server_settings
-from jwtauth.core.errors import ConfigInvalid
+from jwtauth.contrib.remote_jwks import RemoteJWKS
+from jwtauth.contrib.resource_server import check_resource_server_settings, get_resource_server_settings
+from jwtauth.core.errors import ConfigInvalid, JWKSUnavailable
 from jwtauth.core.jwks import public_jwk, public_jwks
 from jwtauth.core.keys import Key, KeySet
 from jwtauth.core.tokens import TokenPolicy, issue_access_token, issue_refresh_token
@@ -34,16 +35,22 @@ class JWKSServer:
         self.status = 200
         self.delay_seconds = 0.0
         self.hits = 0
+        self.on_hit: Any = None  # called in the server thread on each request
         server = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 server.hits += 1
+                if server.on_hit is not None:
+                    server.on_hit()
                 time.sleep(server.delay_seconds)
-                self.send_response(server.status)
-                self.send_header("Content-Type", "application/json")
-                self.end_headers()
-                self.wfile.write(server.body)
+                try:
+                    self.send_response(server.status)
+                    self.send_header("Content-Type", "application/json")
+                    self.end_headers()
+                    self.wfile.write(server.body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client timed out first, as some tests intend
 
             def log_message(self, *args: Any) -> None:
                 pass
@@ -266,3 +273,145 @@ def test_bad_settings(conf: Any) -> None:
 def test_published_shape_matches_what_we_load() -> None:
     key = asymmetric_key("ES256")
     assert set(public_jwk(key)) == {"kty", "kid", "use", "alg", "crv", "x", "y"}
+
+
+@pytest.mark.parametrize(
+    "garbage",
+    [
+        "abc",
+        "e30.e30",
+        "e30.e30.e30.e30",
+        "bm90IGpzb24.e30.c2ln",  # header "not json"
+        "W10.e30.c2ln",  # header [] (JSON, not an object)
+        "e30.e30.c2ln",  # header {} (no alg)
+        "eyJhbGciOjF9.e30.c2ln",  # header {"alg": 1}
+        "-.e30.c2ln",
+    ],
+)
+def test_malformed_token_is_401_without_fetching_keys(
+    resource_server: JWKSServer, api_client: APIClient, garbage: str
+) -> None:
+    response = get(api_client, garbage)
+    assert response.status_code == 401
+    assert response.json()["code"] == "token_invalid"
+    assert 'error="invalid_token"' in response["WWW-Authenticate"]
+    assert resource_server.hits == 0
+
+
+def remote_jwks(server: JWKSServer, clock: FakeClock, timeout_seconds: float = 1.0) -> RemoteJWKS:
+    return RemoteJWKS(
+        server.url,
+        frozenset({"EdDSA"}),
+        cache_seconds=300,
+        min_refetch_seconds=30,
+        timeout_seconds=timeout_seconds,
+        clock=clock,
+    )
+
+
+def run_in_threads(count: int, call: Any, server: JWKSServer) -> list[Any]:
+    """Start one call, wait until it reaches the JWKS server, then ``count - 1`` more
+    that queue behind it; return every outcome (a value or the exception)."""
+    outcomes: list[Any] = [None] * count
+
+    def run(i: int) -> None:
+        try:
+            outcomes[i] = call()
+        except Exception as exc:  # the outcome under test
+            outcomes[i] = exc
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    threads[0].start()
+    deadline = time.monotonic() + 2
+    while server.hits == 0 and time.monotonic() < deadline:
+        time.sleep(0.005)
+    for thread in threads[1:]:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=5)
+    return outcomes
+
+
+def test_hanging_jwks_costs_one_timeout_and_waiters_share_the_failure(
+    jwks_server: JWKSServer, clock: FakeClock
+) -> None:
+    # The fetch outlives TIMEOUT_SECONDS, and the clock moves past MIN_REFETCH_SECONDS
+    # meanwhile: the failure counts from when it ended, so nobody queued behind it refetches.
+    jwks_server.delay_seconds = 0.4
+    jwks_server.on_hit = lambda: clock.advance(31)
+    jwks = remote_jwks(jwks_server, clock, timeout_seconds=0.2)
+    outcomes = run_in_threads(4, jwks.key_set, jwks_server)
+    assert all(isinstance(outcome, JWKSUnavailable) for outcome in outcomes), outcomes
+    assert jwks_server.hits == 1
+    assert jwks.retry_after_seconds() == 30
+    clock.advance(29)
+    with pytest.raises(JWKSUnavailable):
+        jwks.key_set()
+    assert jwks_server.hits == 1
+    assert jwks.retry_after_seconds() == 1
+    jwks_server.on_hit, jwks_server.delay_seconds = None, 0.0
+    jwks_server.publish(asymmetric_key("EdDSA"))
+    clock.advance(1)
+    assert jwks.key_set().keys
+    assert jwks_server.hits == 2
+
+
+def test_waiters_for_an_unknown_kid_share_one_refetch(jwks_server: JWKSServer, clock: FakeClock) -> None:
+    old, new = asymmetric_key("EdDSA", "old"), asymmetric_key("EdDSA", "new")
+    jwks_server.publish(old)
+    jwks = remote_jwks(jwks_server, clock)
+    seen = jwks.key_set()
+    clock.advance(31)
+    jwks_server.publish(new, old)
+    jwks_server.delay_seconds = 0.2
+    outcomes = run_in_threads(3, lambda: jwks.refetch_for_unknown_kid(seen), jwks_server)
+    assert jwks_server.hits == 2
+    for outcome in outcomes:
+        assert isinstance(outcome, KeySet), outcome
+        assert outcome.get("new") is not None
+
+
+def test_jwks_unavailable_carries_retry_after(
+    resource_server: JWKSServer, api_client: APIClient, clock: FakeClock
+) -> None:
+    resource_server.status = 500
+    access = token(asymmetric_key("EdDSA"), clock)
+    response = get(api_client, access)
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30"
+    clock.advance(10)
+    response = get(api_client, access)
+    assert response.status_code == 503
+    assert response["Retry-After"] == "20"
+    assert resource_server.hits == 1
+
+
+@pytest.mark.parametrize(
+    "conf",
+    [
+        None,
+        {"JWKS_URL": "file:///etc/passwd", "ISSUER": ISSUER, "AUDIENCE": AUDIENCE},
+        {"JWKS_URL": "http://127.0.0.1/", "ISSUER": ISSUER, "AUDIENCE": AUDIENCE, "TIMEOUT_SECONDS": 0},
+        {"JWKS_URL": "http://127.0.0.1/", "ISSUER": ISSUER, "AUDIENCE": AUDIENCE, "AUTH_HEADER_TYPES": 7},
+        {"JWKS_URL": "http://127.0.0.1/", "ISSUER": ISSUER, "AUDIENCE": AUDIENCE, "AUTH_HEADER_TYPES": ["Bear er"]},
+        {"JWKS_URL": "http://127.0.0.1/", "ISSUER": ISSUER, "AUDIENCE": AUDIENCE, "CLOCK": "no.such.Clock"},
+        {"JWKS_URL": "http://127.0.0.1/", "ISSUER": ISSUER, "AUDIENCE": AUDIENCE, "CLOCK": object()},
+    ],
+)
+def test_bad_settings_are_system_check_e201(conf: Any) -> None:
+    from django.core.checks import run_checks
+
+    with override_settings(JWTAUTH_RESOURCE_SERVER=conf):
+        messages = check_resource_server_settings()
+        assert [m.id for m in messages] == ["jwtauth.E201"]
+        assert "JWTAUTH_RESOURCE_SERVER" in messages[0].msg
+        assert "jwtauth.E201" in {m.id for m in run_checks()}
+        with pytest.raises(ConfigInvalid):
+            get_resource_server_settings()
+
+
+def test_e201_is_silent_for_good_or_absent_settings(resource_server: JWKSServer, settings: Any) -> None:
+    assert check_resource_server_settings() == []
+    del settings.JWTAUTH_RESOURCE_SERVER
+    assert check_resource_server_settings() == []
+    assert resource_server.hits == 0

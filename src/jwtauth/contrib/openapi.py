@@ -12,6 +12,7 @@ It describes:
 * the refresh cookie (``refreshCookie``: an API key in a cookie) together with the
   CSRF header it needs (``csrfToken``: ``X-CSRFToken``) on ``refresh/`` and
   ``logout/``;
+* ``jwks/``: the public JWK Set (RFC 7517 §5), cacheable (``Cache-Control``);
 * each endpoint's request body, responses, headers (``Set-Cookie``,
   ``Retry-After``, ``WWW-Authenticate``) and, per status, the error ``code`` values
   as an enum.
@@ -49,12 +50,14 @@ ERROR_CODES: dict[str, dict[int, tuple[str, ...]]] = {
     "login": {
         400: ("invalid_request", "parse_error"),
         401: ("invalid_credentials",),
+        403: ("csrf_failed",),  # a browser Origin that is not trusted (login CSRF)
         413: ("request_too_large",),
         415: ("unsupported_media_type",),
         429: ("throttled",),
         503: ("service_unavailable",),
     },
     "refresh": {
+        400: ("parse_error",),  # a malformed form body, read for a form-encoded CSRF token
         401: (
             "refresh_token_missing",
             "refresh_token_invalid",
@@ -63,9 +66,15 @@ ERROR_CODES: dict[str, dict[int, tuple[str, ...]]] = {
             "refresh_token_reused",
         ),
         403: ("csrf_failed",),
+        413: ("request_too_large",),  # a body over LOGIN_MAX_BODY_BYTES
         503: ("service_unavailable",),
     },
-    "logout": {403: ("csrf_failed",), 503: ("revocation_unavailable", "service_unavailable")},
+    "logout": {
+        400: ("parse_error",),
+        403: ("csrf_failed",),
+        413: ("request_too_large",),
+        503: ("revocation_unavailable", "service_unavailable"),
+    },
     "user": {
         401: ("not_authenticated", "token_invalid", "token_expired", "key_unknown", "token_revoked", "user_inactive"),
         503: ("revocation_unavailable", "service_unavailable"),
@@ -390,3 +399,36 @@ class _PasswordChangeSchema(OpenApiViewExtension):
             request=request,
             responses={204: OpenApiResponse(description="Changed."), **_errors("password-change")},
         )
+
+
+_JWK = {
+    "type": "object",
+    "properties": {
+        "kty": {"type": "string", "enum": ["OKP", "EC", "RSA"]},
+        "kid": _STRING,
+        "use": {"type": "string", "enum": ["sig"]},
+        "alg": _STRING,
+    },
+    "required": ["kty", "kid", "use", "alg"],
+    "additionalProperties": True,
+    "description": "A public JWK (RFC 7517 §4): crv/x/y (OKP, EC) or n/e (RSA); never private members.",
+}
+
+
+class _JWKSSchema(OpenApiViewExtension):
+    target_class = "jwtauth.web.jwks.JWKSView"
+
+    def view_replacement(self) -> Any:
+        ok = _object({"keys": {"type": "array", "items": _JWK}})
+        return extend_schema_view(
+            get=extend_schema(
+                summary="Access token verification keys",
+                description=(
+                    "The JWK Set (RFC 7517 §5) of ACCESS_TOKEN_KEYS' public keys, signer first; "
+                    "empty for an HMAC-only configuration."
+                ),
+                responses={200: OpenApiResponse(ok, description="The JWK Set.")},
+                parameters=[_header("Cache-Control", [200], "public, max-age=<JWKS_MAX_AGE seconds>.")],
+                tags=["keys"],
+            )
+        )(type("JWKSView", (self.target,), {}))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import threading
 import urllib.request
 from collections.abc import Mapping
@@ -57,9 +58,13 @@ class RemoteJWKS:
         self._keys: KeySet | None = None
         self._fetched_at = float("-inf")
         self._attempted_at = float("-inf")
+        self._failed_at = float("-inf")
 
     def key_set(self) -> KeySet:
         """The cached key set, refetched when older than ``cache_seconds``.
+
+        Concurrent callers wait for one fetch and share its outcome (see
+        :meth:`_refetch_locked`).
 
         Raises:
             JWKSUnavailable (``jwks_unavailable``): no keys could ever be fetched.
@@ -71,22 +76,47 @@ class RemoteJWKS:
                 raise JWKSUnavailable()
             return self._keys
 
-    def refetch_for_unknown_kid(self) -> KeySet | None:
-        """Refetch once for a token with an unknown ``kid``; ``None`` when rate-limited or failed."""
+    def refetch_for_unknown_kid(self, seen: KeySet | None = None) -> KeySet | None:
+        """Refetch once for a token with an unknown ``kid``.
+
+        Args:
+            seen: the key set the caller's token failed against. If another thread
+                replaced it while this one waited for the lock, that newer set is
+                returned without a fetch (a key rotation reaches every waiter at once).
+
+        Returns:
+            The newer key set, or ``None`` when rate-limited or the fetch failed.
+        """
         with self._lock:
+            if self._keys is not None and self._keys is not seen:
+                return self._keys
             return self._keys if self._refetch_locked() else None
 
+    def retry_after_seconds(self) -> int:
+        """Whole seconds (at least 1) until the next fetch may be attempted, for ``Retry-After``."""
+        # No lock: a fetch in flight may hold it for a whole timeout, and a slightly
+        # stale reading only shifts a hint.
+        last = max(self._attempted_at, self._failed_at)
+        remaining = self.min_refetch_seconds - (self.clock.now().timestamp() - last)
+        return max(1, math.ceil(min(max(remaining, 0.0), self.min_refetch_seconds)))
+
     def _refetch_locked(self) -> bool:
+        # Threat: a black-holed or slow JWKS URL. Every attempt, failed ones too, is
+        # rate-limited, and a failure counts from when it ended, so a hanging server
+        # costs at most one timeout per min_refetch_seconds; callers that queued on
+        # the lock meanwhile see that attempt here and reuse its outcome instead of
+        # fetching again.
         now = self.clock.now().timestamp()
-        if now - self._attempted_at < self.min_refetch_seconds:
+        if now - max(self._attempted_at, self._failed_at) < self.min_refetch_seconds:
             return False
         self._attempted_at = now
         try:
-            self._keys = self._fetch()
+            keys = self._fetch()
         except JWKSUnavailable as exc:
+            self._failed_at = self.clock.now().timestamp()
             logger.warning("jwks fetch failed: url=%s reason=%s", self.url, exc.reason)
             return False
-        self._fetched_at = now
+        self._keys, self._fetched_at = keys, now
         return True
 
     def _fetch(self) -> KeySet:

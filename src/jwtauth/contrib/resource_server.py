@@ -21,8 +21,12 @@ whose ``kid`` is not in the cache triggers one refetch, and fetches never happen
 often than once per ``MIN_REFETCH_SECONDS``, so a flood of random ``kid`` values cannot
 turn into a flood of requests to the issuer. When a refetch fails the previous keys stay
 in use. When there are no keys at all (first fetch failed, or the set has no usable
-key), requests with a token get 503 ``{"detail", "code": "jwks_unavailable"}``, never a
-500. Tokens must carry ``typ: at+jwt``, ``iss`` and ``aud`` as configured, and ``exp``,
+key), requests with a token get 503 ``{"detail", "code": "jwks_unavailable"}`` with
+``Retry-After`` (seconds until the next fetch may be tried), never a 500. Failed fetches
+are rate-limited too, counted from when they ended, and requests queued behind a fetch
+share its outcome, so a hanging JWKS URL costs one timeout per ``MIN_REFETCH_SECONDS``.
+A token whose JOSE header does not parse is a 401 ``token_invalid`` before any key is
+looked up. Bad settings are reported by the system check ``jwtauth.E201``. Tokens must carry ``typ: at+jwt``, ``iss`` and ``aud`` as configured, and ``exp``,
 ``iat``, ``sub``, ``jti`` (RFC 9068 §2.2, §4). Revocation is not visible here: access
 tokens are short-lived by design.
 
@@ -41,7 +45,9 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+import jwt
 from django.conf import settings as django_settings
+from django.core.checks import CheckMessage, Error, Tags, register
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.utils.module_loading import import_string
@@ -53,7 +59,7 @@ from ..core.errors import ConfigInvalid, JWKSUnavailable, JWTAuthError, KeyUnkno
 from ..core.jwt import decode_claims, verify_jws, verify_registered_claims
 from ..core.keys import ASYMMETRIC_ALGORITHMS
 from ..core.tokens import ACCESS_TOKEN_TYP
-from ..web.errors import BearerAuthenticationFailed, api_error, bearer_challenge, message_for
+from ..web.errors import BearerAuthenticationFailed, JWTAuthAPIError, api_error, bearer_challenge, message_for
 from .remote_jwks import RemoteJWKS
 
 __all__ = [
@@ -81,6 +87,7 @@ _REQUIRED = ("exp", "iat", "sub", "jti")
 # the session models, and this module must work without jwtauth in INSTALLED_APPS.
 _B64TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
 _MAX_HEADER = 8192
+_SCHEME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # an auth-scheme is an RFC 9110 token
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,8 +115,14 @@ def get_resource_server_settings() -> ResourceServerSettings:
 
     Raises:
         ConfigInvalid (``config_invalid``): unknown key, missing ``JWKS_URL``/``ISSUER``/
-            ``AUDIENCE``, a non-http(s) URL, an HMAC or unknown algorithm, or a bad number.
+            ``AUDIENCE``, a non-http(s) URL, an HMAC or unknown algorithm, a bad number,
+            bad ``AUTH_HEADER_TYPES`` or an unusable ``CLOCK``. Reported at startup by
+            the ``jwtauth.E201`` system check.
     """
+    return _build_settings()
+
+
+def _build_settings() -> ResourceServerSettings:
     user = getattr(django_settings, "JWTAUTH_RESOURCE_SERVER", None)
     if not isinstance(user, Mapping):
         raise ConfigInvalid("JWTAUTH_RESOURCE_SERVER must be a dict")
@@ -127,9 +140,23 @@ def get_resource_server_settings() -> ResourceServerSettings:
         raise ConfigInvalid(
             f"JWTAUTH_RESOURCE_SERVER['ALGORITHMS'] must be a list from {sorted(ASYMMETRIC_ALGORITHMS)}"
         )
+    if _number(raw, "TIMEOUT_SECONDS") <= 0:
+        raise ConfigInvalid("JWTAUTH_RESOURCE_SERVER['TIMEOUT_SECONDS'] must be more than 0")
+    types = (raw["AUTH_HEADER_TYPES"],) if isinstance(raw["AUTH_HEADER_TYPES"], str) else raw["AUTH_HEADER_TYPES"]
+    if (
+        not isinstance(types, list | tuple)
+        or not types
+        or not all(isinstance(t, str) and _SCHEME.fullmatch(t) for t in types)
+    ):
+        raise ConfigInvalid("JWTAUTH_RESOURCE_SERVER['AUTH_HEADER_TYPES'] must be a list of scheme names")
     clock = raw["CLOCK"] or SystemClock()
     if isinstance(clock, str):
-        clock = import_string(clock)()
+        try:
+            clock = import_string(clock)()
+        except ImportError:
+            raise ConfigInvalid("JWTAUTH_RESOURCE_SERVER['CLOCK'] is not an importable dotted path") from None
+    if not callable(getattr(clock, "now", None)):
+        raise ConfigInvalid("JWTAUTH_RESOURCE_SERVER['CLOCK'] must have a now() method")
     jwks = RemoteJWKS(
         raw["JWKS_URL"],
         frozenset(algorithms),
@@ -138,7 +165,6 @@ def get_resource_server_settings() -> ResourceServerSettings:
         timeout_seconds=_number(raw, "TIMEOUT_SECONDS"),
         clock=clock,
     )
-    types = (raw["AUTH_HEADER_TYPES"],) if isinstance(raw["AUTH_HEADER_TYPES"], str) else raw["AUTH_HEADER_TYPES"]
     return ResourceServerSettings(
         issuer=raw["ISSUER"],
         audience=raw["AUDIENCE"],
@@ -147,6 +173,30 @@ def get_resource_server_settings() -> ResourceServerSettings:
         clock=clock,
         jwks=jwks,
     )
+
+
+def _jwks_unavailable(err: JWKSUnavailable, retry_after_seconds: int) -> JWTAuthAPIError:
+    """503 ``jwks_unavailable`` with ``Retry-After``: when the next fetch may happen."""
+    unavailable = api_error(err)
+    setattr(unavailable, "wait", retry_after_seconds)  # noqa: B010  (DRF's handler reads exc.wait)
+    return unavailable
+
+
+@register(Tags.security)
+def check_resource_server_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """System check ``jwtauth.E201``: ``JWTAUTH_RESOURCE_SERVER``, when set, is valid.
+
+    Registered on import of this module, so it runs with or without ``jwtauth`` in
+    ``INSTALLED_APPS``; a bad setting then stops ``manage.py check``/``runserver``
+    instead of answering 500 on the first request with a token. Nothing is fetched.
+    """
+    if not hasattr(django_settings, "JWTAUTH_RESOURCE_SERVER"):
+        return []
+    try:
+        _build_settings()
+    except ConfigInvalid as err:
+        return [Error(err.reason, hint="See jwtauth.contrib.resource_server.", id="jwtauth.E201")]
+    return []
 
 
 @receiver(setting_changed)
@@ -201,7 +251,7 @@ class ResourceServerAuthentication(BaseAuthentication):
             claims = self.verify_token(token, conf)
             return self.get_user(claims), claims
         except JWKSUnavailable as err:
-            raise api_error(err) from None
+            raise _jwks_unavailable(err, conf.jwks.retry_after_seconds()) from None
         except JWTAuthError as err:
             request._jwtauth_error = err  # type: ignore[attr-defined]  # for authenticate_header
             raise BearerAuthenticationFailed(err.code, message_for(err)) from None
@@ -222,12 +272,33 @@ class ResourceServerAuthentication(BaseAuthentication):
             raise TokenInvalid("malformed authorization header")
         return credentials
 
-    def verify_token(self, token: str, conf: ResourceServerSettings) -> dict[str, object]:
-        """Verify signature (remote keys), ``typ``, and claims; return the claims."""
+    def check_header(self, token: str, conf: ResourceServerSettings) -> None:
+        """Reject a token whose JOSE header is unusable before any key is fetched.
+
+        Threat: garbage tokens (``Bearer abc``) would otherwise each cost a JWKS
+        lookup, and a fetch when the cache is cold or the issuer is down.
+
+        Raises:
+            TokenInvalid: not three segments, a header that is not a JSON object, or
+                no ``alg`` string.
+        """
+        if token.count(".") != 2:
+            raise TokenInvalid("not a compact JWS")
         try:
-            _, payload = verify_jws(token, conf.jwks.key_set(), typ=ACCESS_TOKEN_TYP)
+            header = jwt.get_unverified_header(token)
+        except (jwt.InvalidTokenError, ValueError, TypeError, RecursionError):
+            raise TokenInvalid("malformed header") from None
+        if not isinstance(header.get("alg"), str):
+            raise TokenInvalid("alg missing")
+
+    def verify_token(self, token: str, conf: ResourceServerSettings) -> dict[str, object]:
+        """Verify the header, signature (remote keys), ``typ`` and claims; return the claims."""
+        self.check_header(token, conf)
+        keys = conf.jwks.key_set()
+        try:
+            _, payload = verify_jws(token, keys, typ=ACCESS_TOKEN_TYP)
         except KeyUnknown:
-            refreshed = conf.jwks.refetch_for_unknown_kid()
+            refreshed = conf.jwks.refetch_for_unknown_kid(keys)
             if refreshed is None:
                 raise
             _, payload = verify_jws(token, refreshed, typ=ACCESS_TOKEN_TYP)

@@ -14,33 +14,59 @@ Responses carry ``Cache-Control: public, max-age=<JWKS_MAX_AGE seconds>``; see
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.utils.translation import gettext as _
-from django.views.decorators.csrf import csrf_exempt
+from collections.abc import Iterable
+from typing import Any
+
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.parsers import BaseParser
+from rest_framework.permissions import AllowAny
+from rest_framework.renderers import BaseRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from ..conf import get_settings
 from ..core.jwks import public_jwks
+from .views import JWTAuthAPIView
 
-__all__ = ["jwks_view"]
-
-#: RFC 7517 §8.5.1 registers ``application/jwk-set+json``; ``application/json`` is what
-#: most clients and gateways expect, and both parse the same.
-CONTENT_TYPE = "application/json"
+__all__ = ["JWKSView"]
 
 
-@csrf_exempt  # read-only and cookie-independent; lets a stray POST get a JSON 405
-def jwks_view(request: HttpRequest) -> HttpResponse:
-    """Return ``{"keys": [{"kty", "kid", "use": "sig", "alg", ...}, ...]}``.
+class _AnyAccept(BaseContentNegotiation):
+    """Always JSON, whatever ``Accept`` says: gateways ask for ``application/jwk-set+json``
+    (RFC 7517 §8.5.1) or ``*/*``, and a 406 would only break key discovery."""
 
-    GET and HEAD only; any other method is a 405 ``{"detail", "code": "method_not_allowed"}``
-    with an ``Allow`` header.
+    def select_parser(self, request: Request, parsers: Iterable[BaseParser]) -> BaseParser | None:
+        return next(iter(parsers), None)
+
+    def select_renderer(
+        self, request: Request, renderers: Iterable[BaseRenderer], format_suffix: str | None = None
+    ) -> tuple[BaseRenderer, str]:
+        renderer = next(iter(renderers))
+        return renderer, str(renderer.media_type)
+
+
+class JWKSView(JWTAuthAPIView):
+    """``GET jwks/``: ``{"keys": [{"kty", "kid", "use": "sig", "alg", ...}, ...]}``.
+
+    Public and cookie-independent: no authentication, no CSRF. GET and HEAD only; any
+    other method is a 405 ``{"detail", "code": "method_not_allowed"}`` with ``Allow:
+    GET, HEAD``. Unlike jwtauth's other views the answer is cacheable: it holds no
+    secret, and caching it is what keeps verifiers from fetching it per request.
     """
-    if request.method not in ("GET", "HEAD"):
-        body = {"detail": _("Method not allowed."), "code": "method_not_allowed"}
-        refused = JsonResponse(body, status=405)
-        refused["Allow"] = "GET, HEAD"
-        return refused
-    conf = get_settings()
-    response = JsonResponse(public_jwks(conf.access.keys), content_type=CONTENT_TYPE)
-    response["Cache-Control"] = f"public, max-age={int(conf.jwks_max_age.total_seconds())}"
-    return response
+
+    authentication_classes = ()
+    permission_classes = (AllowAny,)
+    content_negotiation_class = _AnyAccept
+    http_method_names = ["get", "head"]  # also what the Allow header lists
+
+    def get(self, request: Request) -> Response:
+        return Response(public_jwks(get_settings().access.keys))
+
+    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
+        # Skips JWTAuthAPIView's no-store: the key set is public and meant to be cached.
+        response = APIView.finalize_response(self, request, response, *args, **kwargs)
+        if 200 <= response.status_code < 300:
+            max_age_seconds = int(get_settings().jwks_max_age.total_seconds())
+            response["Cache-Control"] = f"public, max-age={max_age_seconds}"
+        return response

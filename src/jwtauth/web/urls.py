@@ -4,22 +4,19 @@ aliases are left out of API schemas (``schema=None``) so each operation is liste
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.urls import URLPattern, path
+from rest_framework.views import APIView
 
-from .jwks import jwks_view
+from .jwks import JWKSView
 from .session_views import LogoutAllView, PasswordChangeView, SessionDetailView, SessionListView
 from .views import CsrfTokenView, LoginView, LogoutView, RefreshView, UserView
 
 app_name = "jwtauth"
 
 
-def _both(route: str, view: Any, name: str) -> list[URLPattern]:
+def _both(route: str, view: type[APIView], name: str) -> list[URLPattern]:
     """``route/`` (named) and ``route`` (an alias without the slash)."""
-    if hasattr(view, "as_view"):
-        return [path(f"{route}/", view.as_view(), name=name), path(route, view.as_view(schema=None))]
-    return [path(f"{route}/", view, name=name), path(route, view)]
+    return [path(f"{route}/", view.as_view(), name=name), path(route, view.as_view(schema=None))]
 
 
 urlpatterns = [
@@ -28,7 +25,7 @@ urlpatterns = [
     *_both("logout", LogoutView, "logout"),
     *_both("csrf", CsrfTokenView, "csrf"),
     *_both("user", UserView, "user"),
-    *_both("jwks", jwks_view, "jwks"),
+    *_both("jwks", JWKSView, "jwks"),
     *_both("logout-all", LogoutAllView, "logout-all"),
     *_both("sessions", SessionListView, "sessions"),
     *_both("sessions/<str:session_id>", SessionDetailView, "session"),

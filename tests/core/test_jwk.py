@@ -138,7 +138,7 @@ def test_bad_jwk_members_rejected(change: dict[str, object], message: str) -> No
 
 def test_jwk_without_any_alg_is_refused() -> None:
     jwk = {k: v for k, v in public_jwk(asymmetric_key("EdDSA")).items() if k != "alg"}
-    with pytest.raises(ConfigInvalid, match="needs an .alg."):
+    with pytest.raises(ConfigInvalid, match=r"needs an .alg."):
         load_jwk(jwk)
     assert load_jwk(jwk, "EdDSA").algorithm == "EdDSA"
 

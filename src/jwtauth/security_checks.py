@@ -131,7 +131,8 @@ def _csrf_checks() -> list[CheckMessage]:
         messages.append(
             Warning(
                 "CSRF_COOKIE_HTTPONLY is on: after a page reload the SPA has no CSRF token in memory "
-                "and cannot read the csrftoken cookie, so refresh/ fails with csrf_failed.",
+                "and cannot read the csrftoken cookie; refresh/ fails with csrf_failed unless the "
+                "client first fetches one from GET csrf/ (the jwtauth browser client does).",
                 hint="Leave CSRF_COOKIE_HTTPONLY off; the CSRF token is not a secret from the page.",
                 id="jwtauth.W107",
             )

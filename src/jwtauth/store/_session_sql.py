@@ -22,7 +22,7 @@ from django.db.models import Field
 
 from .models import RefreshSession
 
-__all__ = ["load_session", "rotate_session"]
+__all__ = ["check_sql", "load_session", "rotate_session"]
 
 # The columns a rotation writes, in the order of the UPDATE's SET clause.
 _ROTATION_FIELDS = ("jti_hash", "previous_jti_hash", "rotated_at", "last_used_at", "expires_at")
@@ -36,6 +36,7 @@ class _Select:
 
 
 _SELECTS: dict[tuple[str, str], _Select] = {}
+_CHECKS: dict[tuple[str, str], str] = {}
 _UPDATES: dict[str, str] = {}
 
 
@@ -47,13 +48,39 @@ def _quote(alias: str, name: str | None) -> str:
     return str(connections[alias].ops.quote_name(str(name)))
 
 
+def _is_active_fields(user_meta: Any) -> list[Field[Any, Any]]:
+    # A custom user model may have no is_active column: such users are always active.
+    return [f for f in user_meta.concrete_fields if f.name == "is_active"]
+
+
+def check_sql(alias: str, user_model: Any) -> str:
+    """The per-request session check: ``SELECT is_active FROM session JOIN user WHERE
+    session.id = %s AND session.user_id = %s AND revoked_at IS NULL`` (``1`` when the
+    user model has no ``is_active`` column)."""
+    key = (alias, user_model._meta.label)
+    sql = _CHECKS.get(key)
+    if sql is None:
+        session_meta, user_meta = RefreshSession._meta, user_model._meta
+        user_column = _quote(alias, session_meta.get_field("user").column)
+        active_fields = _is_active_fields(user_meta)
+        active = f"u.{_quote(alias, active_fields[0].column)}" if active_fields else "1"
+        sql = _CHECKS[key] = (
+            f"SELECT {active} FROM {_quote(alias, session_meta.db_table)} s "  # noqa: S608
+            f"INNER JOIN {_quote(alias, user_meta.db_table)} u "
+            f"ON u.{_quote(alias, user_meta.pk.column)} = s.{user_column} "
+            f"WHERE s.{_quote(alias, session_meta.pk.column)} = %s AND s.{user_column} = %s "
+            f"AND s.{_quote(alias, session_meta.get_field('revoked_at').column)} IS NULL"
+        )
+    return sql
+
+
 def _select(alias: str, user_model: Any) -> _Select:
     key = (alias, user_model._meta.label)
     built = _SELECTS.get(key)
     if built is None:
         session_meta, user_meta = RefreshSession._meta, user_model._meta
         fields: list[Field[Any, Any]] = list(session_meta.concrete_fields)
-        active = [f for f in user_meta.concrete_fields if f.name == "is_active"]
+        active = _is_active_fields(user_meta)
         columns = [f"s.{_quote(alias, f.column)}" for f in fields]
         columns.extend(f"u.{_quote(alias, f.column)}" for f in active)
         user_column = _quote(alias, session_meta.get_field("user").column)

@@ -31,12 +31,11 @@ from django.db import connections, router
 from ..conf import get_settings
 from ..core.errors import TokenRevoked, UserInactive
 from ..core.tokens import AccessClaims
+from ._session_sql import check_sql
 from .models import RefreshSession
 from .revocation import CacheVerdict, SessionUser, lookup, mark_live, mark_revoked, revocation_cache
 
 __all__ = ["authenticate_access_claims", "load_user", "session_is_live"]
-
-_SQL: dict[tuple[str, str], str] = {}
 
 
 def _can_authenticate(user: Any) -> bool:
@@ -54,29 +53,6 @@ def load_user(pk: Any) -> Any:
     if user is None or not _can_authenticate(user):
         raise UserInactive()
     return user
-
-
-def _check_sql(alias: str, user_model: Any) -> str:
-    key = (alias, user_model._meta.label)
-    sql = _SQL.get(key)
-    if sql is None:
-        ops = connections[alias].ops
-
-        def quote(name: str | None) -> str:
-            return str(ops.quote_name(str(name)))
-
-        session_meta, user_meta = RefreshSession._meta, user_model._meta
-        user_column = quote(session_meta.get_field("user").column)
-        active_fields = [f for f in user_meta.concrete_fields if f.name == "is_active"]
-        active = f"u.{quote(active_fields[0].column)}" if active_fields else "1"
-        # Identifiers come from model metadata through quote_name; values are parameters.
-        sql = _SQL[key] = (
-            f"SELECT {active} FROM {quote(session_meta.db_table)} s "
-            f"INNER JOIN {quote(user_meta.db_table)} u ON u.{quote(user_meta.pk.column)} = s.{user_column} "
-            f"WHERE s.{quote(session_meta.pk.column)} = %s AND s.{user_column} = %s "
-            f"AND s.{quote(session_meta.get_field('revoked_at').column)} IS NULL"
-        )
-    return sql
 
 
 def session_is_live(sid: str, user_pk: Any, *, user_model: Any = None) -> bool:
@@ -107,7 +83,7 @@ def session_is_live(sid: str, user_pk: Any, *, user_model: Any = None) -> bool:
         user_model._meta.pk.get_db_prep_value(user_pk, connection),
     ]
     with connection.cursor() as cursor:
-        cursor.execute(_check_sql(alias, user_model), params)
+        cursor.execute(check_sql(alias, user_model), params)
         row = cursor.fetchone()
     if row is None:
         return False

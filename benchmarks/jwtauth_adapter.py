@@ -46,14 +46,14 @@ LOGIN_PATH = "/" + URL_PREFIX + "login/"
 REFRESH_PATH = "/" + URL_PREFIX + "refresh/"
 
 _AUTH_CLASS_CANDIDATES = (
-    "jwtauth.authentication.JWTAuthentication",
-    "jwtauth.web.authentication.JWTAuthentication",
+    "jwtauth.JWTAuthentication",
+    "jwtauth.api.authentication.JWTAuthentication",
 )
 # Functions taking only the access token text; tried in order.
 _VERIFY_CANDIDATES = (
     "jwtauth.tokens:verify_access_token",
-    "jwtauth.web.tokens:verify_access_token",
-    "jwtauth.store.tokens:verify_access_token",
+    "jwtauth.api.tokens:verify_access_token",
+    "jwtauth.sessions.tokens:verify_access_token",
     "jwtauth.core.tokens:verify_access_token",
     "jwtauth.core.tokens:verify_access",
     "jwtauth.core.tokens:verify",
@@ -98,17 +98,17 @@ def settings_for_mode(mode: str) -> tuple[dict[str, Any], str | None]:
     if mode == "stateless":
         key = _find_stateless_key()
         if key is None:
-            return {}, "no stateless setting found in jwtauth.conf"
+            return {}, "no stateless setting found in jwtauth.settings"
         return {key: True}, None
     raise ValueError(f"unknown jwtauth mode {mode!r}")
 
 
 def _find_stateless_key() -> str | None:
-    """Look for a boolean settings field whose name mentions "stateless" in jwtauth.conf."""
+    """Look for a boolean settings field whose name mentions "stateless" in jwtauth.settings."""
     if importable_reason() is not None:
         return None
     try:
-        conf = importlib.import_module("jwtauth.conf")
+        conf = importlib.import_module("jwtauth.settings")
     except Exception:
         return None
     for obj in vars(conf).values():

@@ -8,8 +8,8 @@ from typing import Any
 
 import jwt
 
-from jwtauth.core.jwks import generate_key
-from jwtauth.core.keys import Key, KeySet, hmac_key
+from jwtauth.core.keys.jwks import generate_key
+from jwtauth.core.keys.keyset import Key, KeySet, hmac_key
 from jwtauth.core.tokens import TokenPolicy
 
 SECRET = b"k" * 32

@@ -66,9 +66,9 @@ else:
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["jwtauth.authentication.JWTAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["jwtauth.JWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "EXCEPTION_HANDLER": "jwtauth.web.errors.exception_handler",
+    "EXCEPTION_HANDLER": "jwtauth.exception_handler",
 }
 
 JWTAUTH: dict[str, object] = {}

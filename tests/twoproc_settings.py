@@ -1,5 +1,5 @@
 """Settings for the server processes of the two-process revocation test
-(tests/web/test_two_processes.py): PostgreSQL database ``JWTAUTH_TWOPROC_DB`` and
+(tests/api/test_two_processes.py): PostgreSQL database ``JWTAUTH_TWOPROC_DB`` and
 Django's Redis cache at ``JWTAUTH_TEST_REDIS_URL``, real clock."""
 
 import os

@@ -93,9 +93,9 @@ CORS_ALLOW_CREDENTIALS = True
 CSRF_TRUSTED_ORIGINS = FRONTEND_ORIGINS
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["jwtauth.authentication.JWTAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["jwtauth.JWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "EXCEPTION_HANDLER": "jwtauth.web.errors.exception_handler",
+    "EXCEPTION_HANDLER": "jwtauth.exception_handler",
 }
 
 JWTAUTH = {

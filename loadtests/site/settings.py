@@ -66,10 +66,10 @@ if os.environ.get("LOAD_REAL_HASHER") != "1":
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["jwtauth.authentication.JWTAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["jwtauth.JWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "EXCEPTION_HANDLER": "jwtauth.web.errors.exception_handler",
+    "EXCEPTION_HANDLER": "jwtauth.exception_handler",
 }
 
 JWTAUTH = {

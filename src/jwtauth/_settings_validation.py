@@ -1,6 +1,6 @@
 """Validation of the ``JWTAUTH`` settings dict: defaults, types, ranges, imports.
 
-Used by :func:`jwtauth.conf.get_settings` (which raises on any problem) and by the
+Used by :func:`jwtauth.settings.get_settings` (which raises on any problem) and by the
 system checks (which report each problem with its id).
 """
 
@@ -16,9 +16,9 @@ from django.conf import settings as django_settings
 from django.utils.module_loading import import_string
 
 from .core.errors import ConfigInvalid
-from .core.keys import HMAC_ALGORITHMS, MIN_HMAC_KEY_BYTES
+from .core.keys.keyset import HMAC_ALGORITHMS, MIN_HMAC_KEY_BYTES
+from .core.keys.sources import build_key_set
 from .core.rates import parse_rate
-from .store.key_sources import build_key_set
 
 __all__ = ["DEFAULTS", "SettingProblem", "key_bytes", "validate"]
 
@@ -38,7 +38,7 @@ DEFAULTS: dict[str, object] = {
     "REFRESH_COOKIE_SECURE": True,
     "REFRESH_COOKIE_SAMESITE": "Lax",
     "REFRESH_REUSE_GRACE_PERIOD": timedelta(seconds=10),
-    "USER_SERIALIZER": "jwtauth.web.serializers.UserSerializer",
+    "USER_SERIALIZER": "jwtauth.api.serializers.UserSerializer",
     "PASSWORD_MAX_LENGTH": 4096,
     "LOGIN_MAX_BODY_BYTES": 65536,
     "CLOCK": "jwtauth.core.clock.SystemClock",

@@ -10,11 +10,10 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from .conf import get_settings
 from .core.errors import RevocationUnavailable
-from .store.models import RefreshSession
-from .store.sessions import revoke_session
-from .store.user_sessions import revoke_user_sessions
+from .sessions.models import RefreshSession
+from .sessions.revoke import revoke_session, revoke_user_sessions
+from .settings import now as current_time
 
 
 class SessionStateFilter(admin.SimpleListFilter):
@@ -25,7 +24,7 @@ class SessionStateFilter(admin.SimpleListFilter):
         return [("live", _("live")), ("revoked", _("revoked")), ("expired", _("expired"))]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        now = get_settings().clock.now()
+        now = current_time()
         if self.value() == "live":
             return queryset.filter(revoked_at__isnull=True, expires_at__gt=now)
         if self.value() == "revoked":

@@ -11,7 +11,7 @@ class JWTAuthConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks  # noqa: F401  (registers the system checks)
-        from .store import receivers
+        from .sessions import receivers
 
         receivers.connect()
 

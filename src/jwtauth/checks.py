@@ -8,7 +8,7 @@ no ``CACHES`` alias; ``W001`` refresh cookie without
 ``Secure`` while ``DEBUG`` is off, ``W002`` ``SameSite=None`` without ``Secure``.
 Deployment checks (CORS, CSRF, caches, lifetimes, URLs; ids ``E101``, ``W101`` and
 up) are in :mod:`jwtauth.security_checks`; ``E201`` (``JWTAUTH_RESOURCE_SERVER``) is in
-:mod:`jwtauth.contrib.resource_server`.
+:mod:`jwtauth.contrib.resource_server.authentication`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
-from .conf import validate
+from .settings import validate
 
 __all__ = ["check_settings"]
 

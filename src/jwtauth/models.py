@@ -1,5 +1,5 @@
-"""Django's model discovery entry point; the model lives in :mod:`jwtauth.store.models`."""
+"""Django's model discovery entry point; the model lives in :mod:`jwtauth.sessions.models`."""
 
-from .store.models import RefreshSession
+from .sessions.models import RefreshSession
 
 __all__ = ["RefreshSession"]

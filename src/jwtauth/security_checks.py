@@ -35,7 +35,7 @@ from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from django.urls import NoReverseMatch, reverse
 
-from .conf import validate
+from .settings import validate
 
 __all__ = ["check_deployment", "check_urls"]
 

@@ -1,5 +1,5 @@
 """Mount with ``path("api/auth/", include("jwtauth.urls"))``."""
 
-from .web.urls import app_name, urlpatterns
+from .api.urls import app_name, urlpatterns
 
 __all__ = ["app_name", "urlpatterns"]

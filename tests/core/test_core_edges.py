@@ -10,9 +10,9 @@ import pytest
 
 from jwtauth.core.clock import SystemClock
 from jwtauth.core.errors import ConfigInvalid, TokenInvalid
-from jwtauth.core.jwk import jwk_thumbprint, load_key
-from jwtauth.core.jwt import sign, verify_jws
-from jwtauth.core.keys import Key, KeySet, hmac_key
+from jwtauth.core.jws import sign, verify_jws
+from jwtauth.core.keys.jwk import jwk_thumbprint, load_key
+from jwtauth.core.keys.keyset import Key, KeySet, hmac_key
 from tests.factories import SECRET
 
 

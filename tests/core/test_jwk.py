@@ -10,8 +10,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, rsa
 
 from jwtauth.core.errors import ConfigInvalid, KeyUnknown
-from jwtauth.core.jwk import jwk_thumbprint, load_jwk, load_jwks, load_key, load_pem
-from jwtauth.core.jwks import (
+from jwtauth.core.keys.jwk import jwk_thumbprint, load_jwk, load_jwks, load_key, load_pem
+from jwtauth.core.keys.jwks import (
     PRIVATE_MEMBERS,
     generate_key,
     private_jwk,
@@ -20,7 +20,7 @@ from jwtauth.core.jwks import (
     public_jwks,
     public_pem,
 )
-from jwtauth.core.keys import KeySet, hmac_key
+from jwtauth.core.keys.keyset import KeySet, hmac_key
 from jwtauth.core.tokens import issue_access_token, verify_access_token
 from tests.conftest import START
 from tests.factories import asymmetric_key, asymmetric_policy

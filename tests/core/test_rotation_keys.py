@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from jwtauth.core.errors import ConfigInvalid
-from jwtauth.core.keys import Key, KeySet, derive_key, hmac_key
+from jwtauth.core.keys.keyset import Key, KeySet, derive_key, hmac_key
 from jwtauth.core.rotation import FamilyState, Verdict, hash_jti, judge_refresh
 from tests.conftest import START
 

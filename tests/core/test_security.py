@@ -15,9 +15,9 @@ import jwt
 import pytest
 
 from jwtauth.core.errors import KeyUnknown, TokenInvalid
-from jwtauth.core.jwks import public_jwk, public_pem
-from jwtauth.core.jwt import verify_jws
-from jwtauth.core.keys import KeySet
+from jwtauth.core.jws import verify_jws
+from jwtauth.core.keys.jwks import public_jwk, public_pem
+from jwtauth.core.keys.keyset import KeySet
 from jwtauth.core.tokens import issue_access_token, verify_access_token
 from tests.conftest import START
 from tests.factories import asymmetric_key, asymmetric_policy, claims

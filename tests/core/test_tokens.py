@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from jwtauth.core.errors import KeyUnknown, RefreshTokenExpired, RefreshTokenInvalid, TokenExpired, TokenInvalid
-from jwtauth.core.jwt import decode_claims
+from jwtauth.core.jws import decode_claims
 from jwtauth.core.tokens import (
     issue_access_token,
     issue_refresh_token,

@@ -10,8 +10,8 @@ import pytest
 from django.conf import settings
 from rest_framework.test import APIClient
 
+from tests.api.helpers import COOKIE, LOGIN, LOGOUT, REFRESH, USER, bearer, csrf_headers
 from tests.conftest import PASSWORD
-from tests.web.helpers import COOKIE, LOGIN, LOGOUT, REFRESH, USER, bearer, csrf_headers
 
 pytestmark = [
     pytest.mark.django_db,

@@ -10,7 +10,7 @@ from typing import Any
 
 import jwt
 
-from jwtauth.conf import get_settings
+from jwtauth.settings import get_settings
 
 
 def b64(data: bytes) -> str:

@@ -21,6 +21,7 @@ from django.test.utils import CaptureQueriesContext
 from jwt.algorithms import RSAAlgorithm
 from rest_framework.test import APIClient
 
+from tests.api.helpers import COOKIE, LOGIN, LOGOUT, REFRESH, USER, bearer, csrf_headers, login
 from tests.conftest import PASSWORD, FakeClock
 from tests.security.helpers import (
     access_secret,
@@ -30,7 +31,6 @@ from tests.security.helpers import (
     sign_raw,
     unverified,
 )
-from tests.web.helpers import COOKIE, LOGIN, LOGOUT, REFRESH, USER, bearer, csrf_headers, login
 
 pytestmark = pytest.mark.django_db
 

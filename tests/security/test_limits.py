@@ -11,8 +11,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
+from tests.api.helpers import COOKIE, LOGIN, LOGOUT, REFRESH, USER
 from tests.conftest import PASSWORD
-from tests.web.helpers import COOKIE, LOGIN, LOGOUT, REFRESH, USER
 
 pytestmark = pytest.mark.django_db
 

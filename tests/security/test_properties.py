@@ -11,12 +11,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
+from jwtauth.api.authentication import JWTAuthentication
 from jwtauth.core.errors import RefreshTokenInvalid, TokenInvalid
-from jwtauth.core.jwt import decode_claims
+from jwtauth.core.jws import decode_claims
 from jwtauth.core.tokens import verify_access_token, verify_refresh_token
-from jwtauth.web.authentication import JWTAuthentication
+from tests.api.helpers import COOKIE, REFRESH, USER
 from tests.factories import policy
-from tests.web.helpers import COOKIE, REFRESH, USER
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 FIXTURES_OK = settings(

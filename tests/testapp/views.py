@@ -4,7 +4,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from jwtauth.contrib.resource_server import ResourceServerAuthentication
+from jwtauth.contrib.resource_server.authentication import ResourceServerAuthentication
 
 
 class HelloView(APIView):

@@ -13,11 +13,11 @@ import pytest
 from django.test import override_settings
 from rest_framework.test import APIClient
 
-from jwtauth.conf import get_settings
 from jwtauth.core.errors import TokenInvalid
-from jwtauth.core.jwk import load_jwks
-from jwtauth.core.jwks import private_pem
+from jwtauth.core.keys.jwk import load_jwks
+from jwtauth.core.keys.jwks import private_pem
 from jwtauth.core.tokens import TokenPolicy, issue_access_token, verify_access_token
+from jwtauth.settings import get_settings
 from tests.conftest import START
 from tests.factories import asymmetric_key, claims
 

@@ -1,4 +1,4 @@
-"""Wycheproof JWK (key set) vectors through :func:`jwtauth.core.jwk.load_jwks`.
+"""Wycheproof JWK (key set) vectors through :func:`jwtauth.core.keys.jwk.load_jwks`.
 
 A ``valid`` vector needs the set to load and its JWS to verify. An ``invalid`` vector
 needs the set refused by the loader, or, where the key is fine and only the token is
@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from jwtauth.core.errors import ConfigInvalid, JWTAuthError
-from jwtauth.core.jwk import load_jwks
-from jwtauth.core.jwt import verify_jws
+from jwtauth.core.jws import verify_jws
+from jwtauth.core.keys.jwk import load_jwks
 
 from .wycheproof import groups
 

@@ -1,6 +1,6 @@
-"""Wycheproof JWS vectors through :func:`jwtauth.core.jwt.verify_jws`.
+"""Wycheproof JWS vectors through :func:`jwtauth.core.jws.verify_jws`.
 
-Each group's key goes through our own loader (:func:`jwtauth.core.jwk.load_jwk`), then
+Each group's key goes through our own loader (:func:`jwtauth.core.keys.jwk.load_jwk`), then
 every compact JWS of the group is verified with a one-key :class:`KeySet`: each
 ``valid`` must be accepted and each ``invalid`` rejected. The payloads are arbitrary
 bytes, so only the JWS layer is exercised (no claims checks). Groups whose algorithm we
@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 
 from jwtauth.core.errors import ConfigInvalid, JWTAuthError
-from jwtauth.core.jwk import load_jwk
-from jwtauth.core.jwt import verify_jws
-from jwtauth.core.keys import SUPPORTED_ALGORITHMS, KeySet
+from jwtauth.core.jws import verify_jws
+from jwtauth.core.keys.jwk import load_jwk
+from jwtauth.core.keys.keyset import SUPPORTED_ALGORITHMS, KeySet
 
 from .wycheproof import groups
 

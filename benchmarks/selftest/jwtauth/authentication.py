@@ -4,8 +4,8 @@ from django.contrib.auth import get_user_model
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
-from jwtauth.conf import get_settings
 from jwtauth.core.tokens import verify_access_token
+from jwtauth.settings import get_settings
 
 
 class _TokenUser:

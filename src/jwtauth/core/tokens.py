@@ -16,8 +16,8 @@ from datetime import datetime, timedelta
 from typing import TypeVar
 
 from .errors import RefreshTokenExpired, RefreshTokenInvalid, TokenExpired, TokenInvalid
-from .jwt import decode_claims, sign, verify_jws, verify_registered_claims
-from .keys import KeySet
+from .jws import decode_claims, sign, verify_jws, verify_registered_claims
+from .keys.keyset import KeySet
 
 __all__ = [
     "ACCESS_TOKEN_TYP",

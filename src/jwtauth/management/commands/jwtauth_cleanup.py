@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from ...store.user_sessions import delete_stale_sessions
+from ...sessions.queries import delete_stale_sessions
 
 
 def _positive_int(value: str) -> int:

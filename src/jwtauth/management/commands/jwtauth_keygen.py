@@ -20,7 +20,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ...core.errors import ConfigInvalid
-from ...core.jwks import DEFAULT_RSA_BITS, generate_key, private_jwk, private_pem, public_jwk, public_pem
+from ...core.keys.jwks import DEFAULT_RSA_BITS, generate_key, private_jwk, private_pem, public_jwk, public_pem
 
 _CHOICES = ("EdDSA", "ES256", "RS256", "PS256", "HS256", "HS384", "HS512")
 

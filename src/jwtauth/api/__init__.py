@@ -1,0 +1,1 @@
+"""The HTTP API: DRF authentication, views, URLs, cookies, CSRF, throttling and errors."""

@@ -1,0 +1,119 @@
+"""DRF authentication with Bearer access tokens (RFC 6750).
+
+No ``Authorization`` header, or one with a scheme we do not accept, means "not us"
+(``None``), so other authentication classes may try. A header with our scheme that is
+malformed, or a token that fails verification, is a 401 carrying
+``WWW-Authenticate: Bearer realm="api", error="invalid_token", error_description=...``
+(RFC 6750 §3). Bearer-authenticated requests need no CSRF token: browsers never attach
+the header on their own.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from rest_framework.authentication import BaseAuthentication
+from rest_framework.request import Request
+
+from ..core.errors import JWTAuthError, RevocationUnavailable, TokenInvalid
+from ..core.tokens import AccessClaims, verify_access_token
+from ..sessions.request_check import authenticate_access_claims, load_user
+from ..settings import get_settings
+from .errors import (
+    DATABASE_UNAVAILABLE,
+    BearerAuthenticationFailed,
+    api_error,
+    bearer_challenge,
+    message_for,
+    service_unavailable,
+)
+
+__all__ = ["JWTAuthentication"]
+
+# RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
+_B64TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
+_MAX_HEADER = 8192
+_ERROR_ATTR = "_jwtauth_error"
+
+
+def _load_user_or_401(pk: Any) -> Any:
+    # Runs inside a view, on the first access to a user field. Whatever exception handler
+    # the project uses, a user deleted or deactivated behind our back becomes a 401.
+    try:
+        return load_user(pk)
+    except JWTAuthError as err:
+        raise BearerAuthenticationFailed(err.code, message_for(err)) from None
+    except DATABASE_UNAVAILABLE as exc:
+        raise service_unavailable(exc) from None
+
+
+class JWTAuthentication(BaseAuthentication):
+    """Authenticate ``Authorization: Bearer <access token>``.
+
+    On success ``request.user`` is the user and ``request.auth`` the verified
+    :class:`~jwtauth.core.tokens.AccessClaims`. Each step is a method to override.
+
+    Raises:
+        rest_framework.exceptions.AuthenticationFailed: 401 with body
+            ``{"detail", "code"}``; codes ``token_invalid``, ``token_expired``,
+            ``key_unknown``, ``token_revoked``, ``user_inactive``.
+        JWTAuthAPIError: 503 ``revocation_unavailable`` when the revocation cache
+            fails and ``REVOCATION_CACHE_FAILURE`` is ``"reject"``; 503
+            ``service_unavailable`` (with ``Retry-After``) when the database is
+            unreachable, whatever ``EXCEPTION_HANDLER`` the project uses.
+    """
+
+    www_authenticate_realm = "api"
+
+    def authenticate(self, request: Request) -> tuple[Any, AccessClaims] | None:
+        header = request.META.get("HTTP_AUTHORIZATION")
+        if not header:
+            return None
+        try:
+            token = self.get_raw_token(header)
+            if token is None:
+                return None
+            claims = self.verify_token(token)
+            user = self.get_user(claims)
+        except RevocationUnavailable as err:
+            raise api_error(err) from None  # 503: the token may be fine; do not log out
+        except DATABASE_UNAVAILABLE as exc:
+            raise service_unavailable(exc) from None  # 503 too, for the same reason
+        except JWTAuthError as err:
+            # Remembered so authenticate_header() can describe the failure (RFC 6750 §3).
+            setattr(request, _ERROR_ATTR, err)
+            raise BearerAuthenticationFailed(err.code, message_for(err)) from None
+        return user, claims
+
+    def get_raw_token(self, header: str) -> str | None:
+        """Extract the token from an ``Authorization`` value.
+
+        Returns:
+            The token, or ``None`` when the scheme is not one of ``AUTH_HEADER_TYPES``.
+
+        Raises:
+            TokenInvalid: our scheme with a missing, extra or malformed credential.
+        """
+        if len(header) > _MAX_HEADER:
+            raise TokenInvalid("authorization header too long")
+        scheme, _, credentials = header.partition(" ")
+        # Auth schemes are case-insensitive (RFC 9110 §11.1).
+        if scheme.lower() not in {t.lower() for t in get_settings().auth_header_types}:
+            return None
+        credentials = credentials.strip(" ")
+        if not _B64TOKEN.fullmatch(credentials):
+            raise TokenInvalid("malformed authorization header")
+        return credentials
+
+    def verify_token(self, token: str) -> AccessClaims:
+        """Verify the access token's signature and claims (no I/O)."""
+        conf = get_settings()
+        return verify_access_token(token, conf.access, now=conf.clock.now(), cache=conf.verified_tokens)
+
+    def get_user(self, claims: AccessClaims) -> Any:
+        """Return the user, checking the token's session is live and the user active."""
+        return authenticate_access_claims(claims, load=_load_user_or_401)
+
+    def authenticate_header(self, request: Request) -> str:
+        return bearer_challenge(self.www_authenticate_realm, getattr(request, _ERROR_ATTR, None))

@@ -1,0 +1,74 @@
+"""The refresh token cookie: set on login/refresh, deleted on logout and failures.
+
+Deletion repeats every attribute of the cookie that was set (``Path``, ``Domain``,
+``SameSite``, ``Secure``, ``HttpOnly``) so browsers really drop it.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponseBase
+from django.http.cookie import parse_cookie
+from django.urls import NoReverseMatch, reverse
+
+from ..core.tokens import IssuedToken
+from ..settings import JWTAuthSettings, get_settings
+
+__all__ = ["cookie_path", "delete_refresh_cookie", "read_refresh_cookie", "set_refresh_cookie"]
+
+
+def cookie_path(request: HttpRequest, conf: JWTAuthSettings) -> str:
+    """The refresh cookie's ``Path``: the setting, else the URL prefix jwtauth is
+    mounted at (e.g. ``/api/auth/``), so the cookie only travels to the auth endpoints."""
+    if conf.refresh_cookie_path:
+        return conf.refresh_cookie_path
+    match = getattr(request, "resolver_match", None)
+    namespace = match.namespace if match is not None and match.namespace else "jwtauth"
+    try:
+        login_path = reverse(f"{namespace}:login")
+    except NoReverseMatch:
+        return "/"
+    return login_path[: -len("login/")] if login_path.endswith("login/") else "/"
+
+
+def read_refresh_cookie(request: HttpRequest) -> str | None:
+    """The refresh token from the cookie (parsed by Django), or ``None``.
+
+    With several cookies of that name (a stale one left at another ``Path`` or set by a
+    sibling domain), Django keeps the last; browsers list the most specific ``Path``
+    first (RFC 6265 §5.4), which is ours. Taking the first keeps a stale cookie from
+    shadowing, and a failed refresh from deleting, the live one.
+    """
+    name = get_settings().refresh_cookie_name
+    value = request.COOKIES.get(name)
+    raw = request.META.get("HTTP_COOKIE", "")
+    if value and raw.count(name + "=") > 1:
+        for chunk in raw.split(";"):  # each piece parsed by Django's own cookie parser
+            first = parse_cookie(chunk).get(name)
+            if first:
+                return first
+    return value or None
+
+
+def _set(response: HttpResponseBase, request: HttpRequest, value: str, max_age: int) -> None:
+    conf = get_settings()
+    response.set_cookie(
+        conf.refresh_cookie_name,
+        value,
+        max_age=max_age,
+        expires="Thu, 01 Jan 1970 00:00:00 GMT" if max_age == 0 else None,
+        path=cookie_path(request, conf),
+        domain=conf.refresh_cookie_domain,
+        secure=conf.refresh_cookie_secure,
+        httponly=True,
+        samesite=conf.refresh_cookie_samesite,  # type: ignore[arg-type]  # validated in conf
+    )
+
+
+def set_refresh_cookie(response: HttpResponseBase, request: HttpRequest, refresh: IssuedToken) -> None:
+    """Set the refresh cookie; ``Max-Age`` is the token's lifetime in seconds."""
+    _set(response, request, refresh.token, refresh.lifetime_seconds)
+
+
+def delete_refresh_cookie(response: HttpResponseBase, request: HttpRequest) -> None:
+    """Expire the refresh cookie with the same attributes it was set with."""
+    _set(response, request, "", 0)

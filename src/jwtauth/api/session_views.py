@@ -1,0 +1,136 @@
+"""Bearer-authenticated session management: ``logout-all/``, ``sessions/``,
+``sessions/<id>/`` and ``password/change/``.
+
+These take the access token in ``Authorization: Bearer``, so they need no CSRF token
+(browsers never attach that header on their own). Every revocation they perform holds
+on every process at once; if the revocation cache cannot be written they change
+nothing and answer 503 ``revocation_unavailable`` (retry).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+from rest_framework import status
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from ..sessions.models import RefreshSession
+from ..sessions.queries import live_sessions
+from ..sessions.receivers import HANDLED_PASSWORD_CHANGE
+from ..sessions.revoke import revoke_one_session, revoke_user_sessions
+from ..settings import get_settings
+from .authentication import JWTAuthentication
+from .cookies import delete_refresh_cookie
+from .parsers import StrictJSONParser, check_body_size
+from .serializers import password_change_serializer_class
+from .throttling import check_login_throttles, record_login_failure
+from .views import JWTAuthAPIView
+
+__all__ = ["LogoutAllView", "PasswordChangeView", "SessionDetailView", "SessionListView"]
+
+
+class _BearerView(JWTAuthAPIView):
+    authentication_classes = (JWTAuthentication,)
+    permission_classes = (IsAuthenticated,)
+    parser_classes = (StrictJSONParser,)
+
+
+class LogoutAllView(_BearerView):
+    """``POST logout-all/``: revoke every session of the user (this one too).
+
+    Responses: 204 with the refresh cookie cleared; 401; 503 ``revocation_unavailable``.
+    """
+
+    def post(self, request: Request) -> Response:
+        revoke_user_sessions(request.user.pk, reason="logout_all")
+        response = Response(status=status.HTTP_204_NO_CONTENT)
+        delete_refresh_cookie(response, request._request)
+        return response
+
+
+def _session_data(session: RefreshSession, current_sid: str) -> dict[str, Any]:
+    return {
+        "id": str(session.pk),
+        "created_at": session.created_at,
+        "last_used_at": session.last_used_at,
+        "expires_at": session.expires_at,
+        "user_agent": session.user_agent,
+        "ip_address": session.ip_address,
+        "current": str(session.pk) == current_sid,
+    }
+
+
+class SessionListView(_BearerView):
+    """``GET sessions/``: the user's live sessions, newest first.
+
+    Responses: 200 ``{"sessions": [{"id", "created_at", "last_used_at", "expires_at",
+    "user_agent", "ip_address", "current"}]}`` (times ISO 8601 UTC); 401.
+    """
+
+    def get(self, request: Request) -> Response:
+        sid = request.auth.sid  # type: ignore[union-attr]
+        return Response({"sessions": [_session_data(s, sid) for s in live_sessions(request.user.pk)]})
+
+
+class SessionDetailView(_BearerView):
+    """``DELETE sessions/<id>/``: revoke one of the user's sessions.
+
+    Responses: 204 (the refresh cookie is cleared when it is the caller's own
+    session); 404 ``not_found`` for an id that is malformed, revoked, expired or
+    another user's, alike; 401; 503 ``revocation_unavailable``.
+    """
+
+    def delete(self, request: Request, session_id: str) -> Response:
+        if not revoke_one_session(request.user.pk, session_id):
+            raise NotFound()
+        response = Response(status=status.HTTP_204_NO_CONTENT)
+        if str(uuid.UUID(session_id)) == request.auth.sid:  # type: ignore[union-attr]
+            delete_refresh_cookie(response, request._request)
+        return response
+
+
+class PasswordChangeView(_BearerView):
+    """``POST password/change/``: ``{"old_password", "new_password"}``.
+
+    Runs ``AUTH_PASSWORD_VALIDATORS``, revokes every other session of the user and
+    keeps the caller's: its access token and refresh cookie keep working.
+
+    Responses: 204; 400 ``invalid_request`` with ``errors.old_password`` (wrong) or
+    ``errors.new_password`` (the validators' messages); 401; 413
+    ``request_too_large``; 503 ``revocation_unavailable`` (nothing changed).
+    """
+
+    def post(self, request: Request) -> Response:
+        conf = get_settings()
+        check_body_size(request._request, conf.login_max_body_bytes)
+        serializer = password_change_serializer_class(conf.password_max_length)(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        old, new = serializer.validated_data["old_password"], serializer.validated_data["new_password"]
+        user: Any = request.user
+        # Guessing the current password with a stolen access token counts against the
+        # same failure limits as login/ (per account and per client IP).
+        check_login_throttles(request, user.get_username())
+        if not user.check_password(old):
+            record_login_failure(request, user.get_username())
+            raise ValidationError({"old_password": [_("The password is incorrect.")]})
+        try:
+            validate_password(new, user)
+        except DjangoValidationError as err:
+            raise ValidationError({"new_password": list(err.messages)}) from None
+        with transaction.atomic():
+            # Revocation first: if the cache cannot take it, the password stays as is.
+            revoke_user_sessions(user.pk, reason="password_changed", keep_sid=request.auth.sid)  # type: ignore[union-attr]
+            user.set_password(new)
+            # The receiver that revokes every session on a password save skips this one,
+            # so the caller's session survives.
+            setattr(user, HANDLED_PASSWORD_CHANGE, True)
+            user.save(update_fields=["password"])
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,228 @@
+"""The HTTP API: ``login/``, ``refresh/``, ``logout/``, ``user/``.
+
+Login and the cookie endpoints run no authentication class at all, so a stale or
+garbage ``Authorization`` header can never stop someone from logging in again.
+Every response that carries a token is ``Cache-Control: no-store`` (RFC 6749 §5.1).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from django.contrib.auth import authenticate, user_logged_in
+from django.db import transaction
+from django.middleware.csrf import get_token, rotate_token
+from django.utils.cache import add_never_cache_headers
+from django.utils.module_loading import import_string
+from rest_framework import status
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from ..core.errors import InvalidCredentials, JWTAuthError, RefreshTokenMissing
+from ..sessions.service import refresh_session, revoke_refresh_token, start_session
+from ..settings import get_settings
+from .authentication import JWTAuthentication
+from .cookies import delete_refresh_cookie, read_refresh_cookie, set_refresh_cookie
+from .csrf import enforce_csrf, enforce_trusted_origin
+from .errors import api_error, exception_handler
+from .parsers import StrictFormParser, StrictJSONParser, StrictMultiPartParser, check_body_size
+from .serializers import login_serializer_class
+from .throttling import check_login_throttles, client_ip, record_login_failure
+
+__all__ = ["CsrfTokenView", "LoginView", "LogoutView", "RefreshView", "UserView"]
+
+
+@cache
+def _serializer_class(path: str) -> Any:
+    return import_string(path)
+
+
+def serialize_user(user: Any) -> Any:
+    """The ``user`` object of responses, through ``USER_SERIALIZER``."""
+    return _serializer_class(get_settings().user_serializer)(user).data
+
+
+def _no_store(response: Response) -> Response:
+    add_never_cache_headers(response)
+    response["Cache-Control"] = "no-store"
+    response["Pragma"] = "no-cache"
+    return response
+
+
+def _client_ip(request: Request) -> str | None:
+    return client_ip(request._request)
+
+
+def enforce_origin_or_403(request: Request) -> None:
+    """403 ``csrf_failed`` for a browser request from an untrusted origin (login CSRF)."""
+    try:
+        enforce_trusted_origin(request._request)
+    except JWTAuthError as err:
+        raise api_error(err) from None
+
+
+class JWTAuthAPIView(APIView):
+    """Base of jwtauth's views: JSON only (even for a browser form post), JSON errors
+    ``{"detail", "code"}``, no-store."""
+
+    renderer_classes = (JSONRenderer,)
+
+    def get_exception_handler(self) -> Any:
+        return exception_handler
+
+    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
+        response = super().finalize_response(request, response, *args, **kwargs)
+        return _no_store(response)
+
+
+class _CookieView(JWTAuthAPIView):
+    authentication_classes = ()
+    permission_classes = (AllowAny,)
+    parser_classes = (StrictJSONParser, StrictFormParser, StrictMultiPartParser)
+
+
+class LoginView(_CookieView):
+    """``POST login/``: exchange credentials for an access token and a refresh cookie.
+
+    Body (JSON or form): ``{"<USERNAME_FIELD>" or "username": str, "password": str}``.
+
+    Responses:
+        200 ``{"access_token", "token_type": "Bearer", "expires_in": seconds,
+        "csrf_token", "user"}`` with the refresh cookie and a rotated ``csrftoken``.
+        400 ``invalid_request``/``parse_error``; 401 ``invalid_credentials`` for an
+        unknown user, a wrong password and an inactive user alike; 413
+        ``request_too_large``; 429 ``throttled`` with ``Retry-After`` after too many
+        failed logins from this IP or for this account (only failures count).
+    """
+
+    def post(self, request: Request) -> Response:
+        conf = get_settings()
+        check_body_size(request._request, conf.login_max_body_bytes)
+        enforce_origin_or_403(request)
+        serializer = login_serializer_class(conf.password_max_length)(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        username_field = serializer.username_field
+        check_login_throttles(request, serializer.validated_data["username"])
+        credentials = {
+            username_field: serializer.validated_data["username"],
+            "password": serializer.validated_data["password"],
+        }
+        # authenticate() runs the password hasher for unknown users too (timing) and
+        # sends user_login_failed with the password scrubbed.
+        user = authenticate(request._request, **credentials)
+        if user is None or getattr(user, "is_active", True) is False:
+            record_login_failure(request, serializer.validated_data["username"])
+            raise api_error(InvalidCredentials())
+        # One transaction: the session row and last_login (user_logged_in) land together
+        # or not at all, so a failure in between never leaves a half-made session.
+        with transaction.atomic():
+            result = start_session(
+                user,
+                user_agent=request.META.get("HTTP_USER_AGENT", ""),
+                ip_address=_client_ip(request),
+            )
+            user_logged_in.send(sender=user.__class__, request=request._request, user=user)
+        # A new login gets a new CSRF secret, as django.contrib.auth.login() does.
+        rotate_token(request._request)
+        response = Response(
+            {
+                "access_token": result.access.token,
+                "token_type": "Bearer",
+                "expires_in": result.access.lifetime_seconds,
+                "csrf_token": get_token(request._request),
+                "user": serialize_user(user),
+            }
+        )
+        set_refresh_cookie(response, request._request, result.refresh)
+        return response
+
+
+class RefreshView(_CookieView):
+    """``POST refresh/``: rotate the refresh cookie and issue a new access token.
+
+    Needs the refresh cookie and a CSRF token in ``X-CSRFToken``.
+
+    Responses:
+        200 ``{"access_token", "token_type", "expires_in", "csrf_token"}`` with a new
+        refresh cookie (none during the reuse grace period: the newer cookie stays).
+        401 ``refresh_token_missing``; 401 ``refresh_token_invalid``/``_expired``/
+        ``_revoked``/``_reused`` with the cookie cleared; 403 ``csrf_failed``.
+    """
+
+    def post(self, request: Request) -> Response:
+        token = read_refresh_cookie(request._request)
+        if token is None:
+            raise api_error(RefreshTokenMissing())
+        check_body_size(request._request, get_settings().login_max_body_bytes)
+        try:
+            enforce_csrf(request._request)
+        except JWTAuthError as err:
+            raise api_error(err) from None
+        try:
+            result = refresh_session(token)
+        except JWTAuthError as err:
+            response = self.handle_exception(api_error(err))
+            delete_refresh_cookie(response, request._request)
+            return response
+        response = Response(
+            {
+                "access_token": result.access.token,
+                "token_type": "Bearer",
+                "expires_in": result.access.lifetime_seconds,
+                "csrf_token": get_token(request._request),
+            }
+        )
+        if result.refresh is not None:
+            set_refresh_cookie(response, request._request, result.refresh)
+        return response
+
+
+class LogoutView(_CookieView):
+    """``POST logout/``: revoke this refresh session and clear the cookie.
+
+    Needs the cookie and a CSRF token; 204 also when there is no cookie.
+
+    Responses: 204; 403 ``csrf_failed``.
+    """
+
+    def post(self, request: Request) -> Response:
+        token = read_refresh_cookie(request._request)
+        response = Response(status=status.HTTP_204_NO_CONTENT)
+        if token is None:
+            return response
+        check_body_size(request._request, get_settings().login_max_body_bytes)
+        try:
+            enforce_csrf(request._request)
+        except JWTAuthError as err:
+            raise api_error(err) from None
+        revoke_refresh_token(token, reason="logout")
+        delete_refresh_cookie(response, request._request)
+        return response
+
+
+class CsrfTokenView(_CookieView):
+    """``GET csrf/``: a CSRF token in the body (and the ``csrftoken`` cookie).
+
+    For a front end on another host that cannot read the API's cookies: after a page
+    reload it has no CSRF token in memory, fetches one here (with credentials), then
+    calls ``refresh/``. CORS keeps other origins from reading the body.
+
+    Responses: 200 ``{"csrf_token"}``.
+    """
+
+    def get(self, request: Request) -> Response:
+        return Response({"csrf_token": get_token(request._request)})
+
+
+class UserView(JWTAuthAPIView):
+    """``GET user/``: the authenticated user. 200 ``{"user": {...}}``; 401 otherwise."""
+
+    authentication_classes = (JWTAuthentication,)
+    permission_classes = (IsAuthenticated,)
+
+    def get(self, request: Request) -> Response:
+        return Response({"user": serialize_user(request.user)})

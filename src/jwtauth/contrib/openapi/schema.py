@@ -1,0 +1,302 @@
+"""OpenAPI 3 for jwtauth through drf-spectacular (``pip install "jwtauth[openapi]"``).
+
+Importing this module registers drf-spectacular extensions; jwtauth's views never
+import drf-spectacular themselves. :class:`jwtauth.apps.JWTAuthConfig` imports it
+when ``"drf_spectacular"`` is in ``INSTALLED_APPS``; otherwise import it yourself
+(e.g. in an ``AppConfig.ready``).
+
+It describes:
+
+* the Bearer scheme (``jwtAuth``: HTTP ``bearer``, format JWT) for
+  :class:`~jwtauth.api.authentication.JWTAuthentication`, wherever it is used;
+* the refresh cookie (``refreshCookie``: an API key in a cookie) together with the
+  CSRF header it needs (``csrfToken``: ``X-CSRFToken``) on ``refresh/`` and
+  ``logout/``;
+* ``jwks/``: the public JWK Set (RFC 7517 §5), cacheable (``Cache-Control``);
+* each endpoint's request body, responses, headers (``Set-Cookie``,
+  ``Retry-After``, ``WWW-Authenticate``) and, per status, the error ``code`` values
+  as an enum.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiViewExtension
+from drf_spectacular.plumbing import build_bearer_security_scheme_object
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
+from rest_framework.authentication import BaseAuthentication
+from rest_framework.request import Request
+
+from ...settings import get_settings
+
+__all__ = [
+    "ERROR_CODES",
+    "JWTAuthenticationScheme",
+    "RefreshCookieAuthentication",
+    "RefreshCookieScheme",
+    "error_schema",
+]
+
+#: The ``code`` values each endpoint can answer with, by HTTP status.
+ERROR_CODES: dict[str, dict[int, tuple[str, ...]]] = {
+    "login": {
+        400: ("invalid_request", "parse_error"),
+        401: ("invalid_credentials",),
+        403: ("csrf_failed",),  # a browser Origin that is not trusted (login CSRF)
+        413: ("request_too_large",),
+        415: ("unsupported_media_type",),
+        429: ("throttled",),
+        503: ("service_unavailable",),
+    },
+    "refresh": {
+        400: ("parse_error",),  # a malformed form body, read for a form-encoded CSRF token
+        401: (
+            "refresh_token_missing",
+            "refresh_token_invalid",
+            "refresh_token_expired",
+            "refresh_token_revoked",
+            "refresh_token_reused",
+        ),
+        403: ("csrf_failed",),
+        413: ("request_too_large",),  # a body over LOGIN_MAX_BODY_BYTES
+        503: ("service_unavailable",),
+    },
+    "logout": {
+        400: ("parse_error",),
+        403: ("csrf_failed",),
+        413: ("request_too_large",),
+        503: ("revocation_unavailable", "service_unavailable"),
+    },
+    "user": {
+        401: ("not_authenticated", "token_invalid", "token_expired", "key_unknown", "token_revoked", "user_inactive"),
+        503: ("revocation_unavailable", "service_unavailable"),
+    },
+}
+# 503 service_unavailable (with Retry-After): the database is unreachable.
+_BEARER_401 = ERROR_CODES["user"][401]
+_BEARER_503 = ERROR_CODES["user"][503]
+ERROR_CODES["logout-all"] = {401: _BEARER_401, 503: _BEARER_503}
+ERROR_CODES["sessions"] = {401: _BEARER_401, 503: _BEARER_503}
+ERROR_CODES["session"] = {401: _BEARER_401, 404: ("not_found",), 503: _BEARER_503}
+ERROR_CODES["password-change"] = {
+    400: ("invalid_request", "parse_error"),
+    401: _BEARER_401,
+    413: ("request_too_large",),
+    415: ("unsupported_media_type",),
+    503: _BEARER_503,
+}
+
+_STRING = {"type": "string"}
+_TOKEN_FIELDS: dict[str, Any] = {
+    "access_token": {**_STRING, "description": "The access JWT; keep it in memory, send it as a Bearer token."},
+    "token_type": {"type": "string", "enum": ["Bearer"]},
+    "expires_in": {"type": "integer", "minimum": 0, "description": "Seconds until the access token expires."},
+    "csrf_token": {**_STRING, "description": "Send it as X-CSRFToken to refresh/ and logout/."},
+}
+_USER = {"type": "object", "additionalProperties": True, "description": "Shaped by JWTAUTH['USER_SERIALIZER']."}
+
+
+def _object(properties: dict[str, Any], required: list[str] | None = None) -> dict[str, Any]:
+    return {"type": "object", "properties": properties, "required": required or list(properties)}
+
+
+def error_schema(codes: tuple[str, ...]) -> dict[str, Any]:
+    """The ``{"detail", "code"}`` error body with ``code`` limited to ``codes``."""
+    return {
+        "type": "object",
+        "properties": {
+            "detail": _STRING,
+            "code": {"type": "string", "enum": list(codes)},
+            "errors": {
+                "type": "object",
+                "additionalProperties": {"type": "array", "items": _STRING},
+                "description": "Per-field messages (invalid_request only).",
+            },
+        },
+        "required": ["detail", "code"],
+    }
+
+
+def _errors(endpoint: str) -> dict[int, OpenApiResponse]:
+    return {
+        status: OpenApiResponse(response=error_schema(codes), description="Codes: " + ", ".join(codes))
+        for status, codes in ERROR_CODES[endpoint].items()
+    }
+
+
+def _header(name: str, statuses: list[int], description: str) -> OpenApiParameter:
+    return OpenApiParameter(name, OpenApiTypes.STR, OpenApiParameter.HEADER, response=statuses, description=description)
+
+
+class RefreshCookieAuthentication(BaseAuthentication):
+    """A schema-only stand-in for the refresh cookie + CSRF header; never authenticates."""
+
+    def authenticate(self, request: Request) -> None:
+        return None
+
+
+class JWTAuthenticationScheme(OpenApiAuthenticationExtension):
+    """``jwtAuth``: ``Authorization: Bearer <access token>`` (RFC 6750)."""
+
+    target_class = "jwtauth.api.authentication.JWTAuthentication"
+    match_subclasses = True
+    name = "jwtAuth"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
+        definition = build_bearer_security_scheme_object("AUTHORIZATION", "Bearer", "JWT")
+        return {**definition, "description": "The access token from login/ or refresh/ (RFC 6750)."}
+
+
+class RefreshCookieScheme(OpenApiAuthenticationExtension):
+    """``refreshCookie`` + ``csrfToken``: the HttpOnly refresh cookie and its CSRF header."""
+
+    target_class = RefreshCookieAuthentication
+    name = ["refreshCookie", "csrfToken"]
+
+    def get_security_definition(self, auto_schema: Any) -> list[dict[str, Any]]:
+        cookie = get_settings().refresh_cookie_name
+        return [
+            {
+                "type": "apiKey",
+                "in": "cookie",
+                "name": cookie,
+                "description": "The rotating refresh token, set HttpOnly by login/ and refresh/.",
+            },
+            {
+                "type": "apiKey",
+                "in": "header",
+                "name": "X-CSRFToken",
+                "description": "The csrf_token from login/ or refresh/ (or the csrftoken cookie).",
+            },
+        ]
+
+
+_SET_COOKIE = "The refresh cookie (HttpOnly, Secure, SameSite, Path = the auth prefix) and csrftoken."
+
+
+class _LoginSchema(OpenApiViewExtension):
+    target_class = "jwtauth.api.views.LoginView"
+
+    def view_replacement(self) -> Any:
+        from django.contrib.auth import get_user_model
+        from django.core.validators import RegexValidator
+        from rest_framework import serializers
+
+        # Exactly what the login serializer accepts: non-blank after trimming, no NUL.
+        # A serializer (not a raw schema) so that the request body is marked required.
+        username_field = get_user_model().USERNAME_FIELD
+
+        def username(help_text: str = "") -> serializers.CharField:
+            return serializers.CharField(
+                min_length=1, max_length=1024, validators=[RegexValidator(r"^[^\x00]*\S[^\x00]*$")], help_text=help_text
+            )
+
+        fields: dict[str, serializers.Field[Any, Any, Any, Any]] = {
+            username_field: username(),
+            "password": serializers.CharField(
+                min_length=1,
+                max_length=get_settings().password_max_length,
+                trim_whitespace=False,
+                validators=[RegexValidator(r"^[^\x00]*$")],
+                help_text="Never trimmed; at most JWTAUTH['PASSWORD_MAX_LENGTH'] characters.",
+            ),
+        }
+        if username_field != "username":
+            fields["username"] = username(f"An alias of {username_field}.")
+            fields["username"].required = False
+        request = inline_serializer("LoginRequest", fields=fields)
+        ok = _object({**_TOKEN_FIELDS, "user": _USER})
+        return extend_schema_view(
+            post=extend_schema(
+                summary="Log in",
+                description="Exchange credentials for an access token and an HttpOnly refresh cookie.",
+                request=request,
+                responses={200: OpenApiResponse(ok, description="Logged in."), **_errors("login")},
+                parameters=[
+                    _header("Set-Cookie", [200], _SET_COOKIE),
+                    _header("Retry-After", [429, 503], "Seconds to wait before trying again."),
+                ],
+                tags=["auth"],
+            )
+        )(type("LoginView", (self.target,), {}))
+
+
+class _CookieSchema(OpenApiViewExtension):
+    endpoint = ""
+    is_cookie_optional = False
+
+    def view_replacement(self) -> Any:
+        optional = self.is_cookie_optional
+
+        class View(self.target):  # type: ignore[name-defined,misc]
+            def get_authenticators(self) -> list[BaseAuthentication]:
+                return [RefreshCookieAuthentication()]
+
+            def get_permissions(self) -> list[Any]:
+                from rest_framework.permissions import AllowAny
+
+                return [AllowAny()] if optional else []
+
+        return self.decorate(View)
+
+    def decorate(self, view: type) -> Any:
+        raise NotImplementedError
+
+
+class _RefreshSchema(_CookieSchema):
+    target_class = "jwtauth.api.views.RefreshView"
+
+    def decorate(self, view: type) -> Any:
+        ok = _object(_TOKEN_FIELDS)
+        return extend_schema_view(
+            post=extend_schema(
+                summary="Refresh",
+                description=(
+                    "Rotate the refresh cookie and issue a new access token. A replaced refresh token "
+                    "presented after REFRESH_REUSE_GRACE_PERIOD revokes the whole token family."
+                ),
+                request=None,
+                responses={200: OpenApiResponse(ok, description="Rotated."), **_errors("refresh")},
+                parameters=[_header("Set-Cookie", [200, 401], _SET_COOKIE + " Cleared on 401.")],
+                tags=["auth"],
+            )
+        )(view)
+
+
+class _LogoutSchema(_CookieSchema):
+    target_class = "jwtauth.api.views.LogoutView"
+    is_cookie_optional = True
+
+    def decorate(self, view: type) -> Any:
+        return extend_schema_view(
+            post=extend_schema(
+                summary="Log out",
+                description="Revoke this refresh session and clear the cookie (204 without a cookie too).",
+                request=None,
+                responses={204: OpenApiResponse(description="Logged out."), **_errors("logout")},
+                parameters=[_header("Set-Cookie", [204], "The cleared refresh cookie.")],
+                tags=["auth"],
+            )
+        )(view)
+
+
+class _UserSchema(OpenApiViewExtension):
+    target_class = "jwtauth.api.views.UserView"
+
+    def view_replacement(self) -> Any:
+        return extend_schema_view(
+            get=extend_schema(
+                summary="Current user",
+                responses={200: OpenApiResponse(_object({"user": _USER}), description="The user."), **_errors("user")},
+                parameters=[_header("WWW-Authenticate", [401], "An RFC 6750 Bearer challenge.")],
+                tags=["auth"],
+            )
+        )(type("UserView", (self.target,), {}))

@@ -1,0 +1,219 @@
+"""Refresh sessions: start, rotate (with reuse detection), revoke, and check.
+
+The token family rules live in :mod:`jwtauth.core.rotation`; this module applies them
+to the database with an atomic compare-and-swap, so concurrent refreshes with one
+token yield exactly one rotation on any database, without row locks.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from .. import signals
+from ..core.errors import (
+    RefreshTokenExpired,
+    RefreshTokenInvalid,
+    RefreshTokenReused,
+    RefreshTokenRevoked,
+)
+from ..core.rotation import FamilyState, Verdict, hash_jti, judge_refresh
+from ..core.tokens import (
+    IssuedToken,
+    issue_access_token,
+    issue_refresh_token,
+    new_jti,
+    verify_refresh_token,
+)
+from ..settings import get_settings
+from ..settings import now as _now
+from ._sql import load_session, rotate_session
+from .models import RefreshSession
+from .revocation import mark_live
+from .revoke import evict_excess_sessions, revoke_session
+
+__all__ = [
+    "LoginResult",
+    "RefreshResult",
+    "refresh_session",
+    "revoke_refresh_token",
+    "start_session",
+]
+
+logger = logging.getLogger("jwtauth")
+
+_USER_AGENT_MAX = 512
+
+
+@dataclass(frozen=True, slots=True)
+class LoginResult:
+    """A new session with its first access and refresh tokens."""
+
+    session: RefreshSession
+    access: IssuedToken
+    refresh: IssuedToken
+
+
+@dataclass(frozen=True, slots=True)
+class RefreshResult:
+    """The outcome of a refresh.
+
+    Attributes:
+        session: the token family.
+        access: the new access token.
+        refresh: the successor refresh token, or ``None`` when the presented token was
+            the just-replaced one within the grace period (no second successor).
+    """
+
+    session: RefreshSession
+    access: IssuedToken
+    refresh: IssuedToken | None
+
+
+def start_session(user: Any, *, user_agent: str = "", ip_address: str | None = None) -> LoginResult:
+    """Start a token family for ``user`` and issue its first tokens.
+
+    Args:
+        user: an authenticated, active user.
+        user_agent: the client's ``User-Agent`` (truncated to 512 characters).
+        ip_address: the client's IP address, or ``None``.
+
+    Returns:
+        A :class:`LoginResult`. One INSERT (plus the eviction of the oldest sessions
+        when ``MAX_SESSIONS_PER_USER`` is set).
+    """
+    conf = get_settings()
+    now = _now()
+    jti = new_jti()
+    session = RefreshSession(
+        user=user,
+        created_at=now,
+        last_used_at=now,
+        expires_at=now + conf.refresh.lifetime,
+        jti_hash=hash_jti(jti),
+        user_agent=user_agent[:_USER_AGENT_MAX],
+        ip_address=ip_address,
+    )
+    session.save(force_insert=True)
+    sub, sid = str(user.pk), str(session.pk)
+    mark_live(sid, user.pk)
+    if conf.max_sessions_per_user is not None:
+        cap = conf.max_sessions_per_user
+        evict_excess_sessions(user.pk, keep=cap)
+        # Again once committed: logins racing this one commit rows this transaction could
+        # not see; the last of them to commit sees all and enforces the cap.
+        transaction.on_commit(lambda: evict_excess_sessions(user.pk, keep=cap))
+    refresh = issue_refresh_token(conf.refresh, sub=sub, sid=sid, now=now, jti=jti)
+    access = issue_access_token(conf.access, sub=sub, sid=sid, now=now)
+    signals.session_started.send(sender=RefreshSession, session=session, user=user)
+    return LoginResult(session=session, access=access, refresh=refresh)
+
+
+def _state(session: RefreshSession) -> FamilyState:
+    return FamilyState(
+        current_jti_hash=session.jti_hash,
+        previous_jti_hash=session.previous_jti_hash,
+        rotated_at=session.rotated_at,
+        revoked_at=session.revoked_at,
+        expires_at=session.expires_at,
+    )
+
+
+def _send(signal: Any, session: RefreshSession) -> None:
+    # session.user costs a query (the rotation path does not load the user row): only
+    # pay it when someone listens.
+    if signal.has_listeners(RefreshSession):
+        signal.send(sender=RefreshSession, session=session, user=session.user)
+
+
+def refresh_session(refresh_token: str) -> RefreshResult:
+    """Rotate a token family with the presented refresh token.
+
+    Implements refresh token rotation with reuse detection (RFC 9700 §4.14.2): the
+    current token gets a successor; the just-replaced one, within
+    ``REFRESH_REUSE_GRACE_PERIOD``, gets a new access token only; any other token of the
+    family revokes the whole family.
+
+    Args:
+        refresh_token: the compact JWT from the refresh cookie.
+
+    Returns:
+        A :class:`RefreshResult`. Two SQL queries for a rotation (SELECT, UPDATE);
+        ``result.session.user`` is loaded on first access (one more query), which the
+        ``refresh_token_rotated`` signal does only when it has receivers.
+
+    Raises:
+        RefreshTokenInvalid (``refresh_token_invalid``): bad token, or its user is gone.
+        RefreshTokenExpired (``refresh_token_expired``): token or family expired.
+        RefreshTokenRevoked (``refresh_token_revoked``): family revoked, user inactive.
+        RefreshTokenReused (``refresh_token_reused``): reuse detected; family revoked.
+    """
+    conf = get_settings()
+    now = _now()
+    claims = verify_refresh_token(refresh_token, conf.refresh, now=now)
+    presented = hash_jti(claims.jti)
+    user_model = get_user_model()
+    for _attempt in range(3):
+        loaded = load_session(claims.sid, user_model)
+        if loaded is None:
+            # The family (or its user) was deleted.
+            raise RefreshTokenRevoked("session not found")
+        session, is_user_active = loaded
+        if str(session.user_id) != claims.sub:
+            raise RefreshTokenInvalid("sub does not match session")
+        if not is_user_active:
+            revoke_session(session, reason="user_inactive", strict=False)
+            raise RefreshTokenRevoked("user inactive")
+        verdict = judge_refresh(_state(session), presented, now=now, grace_period=conf.refresh_reuse_grace_period)
+        if verdict is Verdict.REVOKED:
+            raise RefreshTokenRevoked()
+        if verdict is Verdict.EXPIRED:
+            raise RefreshTokenExpired("session expired")
+        if verdict is Verdict.REUSED:
+            # Revoke even if the cache is down: the family is compromised.
+            revoke_session(session, reason="reuse", strict=False)
+            logger.warning(
+                "jwtauth: refresh token reuse detected; token family revoked (user=%s sid=%s)",
+                session.user_id,
+                session.pk,
+            )
+            _send(signals.refresh_token_reused, session)
+            raise RefreshTokenReused()
+        sub, sid = claims.sub, str(session.pk)
+        if verdict is Verdict.GRACE:
+            access = issue_access_token(conf.access, sub=sub, sid=sid, now=now)
+            return RefreshResult(session=session, access=access, refresh=None)
+        jti = new_jti()
+        # Compare-and-swap: only the request that still sees the presented token as
+        # current wins; every concurrent loser re-reads and lands in GRACE.
+        if rotate_session(
+            session, presented=presented, jti_hash=hash_jti(jti), now=now, expires_at=now + conf.refresh.lifetime
+        ):
+            refresh = issue_refresh_token(conf.refresh, sub=sub, sid=sid, now=now, jti=jti)
+            access = issue_access_token(conf.access, sub=sub, sid=sid, now=now)
+            _send(signals.refresh_token_rotated, session)
+            return RefreshResult(session=session, access=access, refresh=refresh)
+    raise RefreshTokenRevoked("rotation contended")
+
+
+def revoke_refresh_token(refresh_token: str, *, reason: str = "logout") -> bool:
+    """Revoke the family of a refresh token if the token verifies (used by logout).
+
+    Returns:
+        ``True`` if a live family was revoked. Never raises for a bad token.
+    """
+    conf = get_settings()
+    try:
+        claims = verify_refresh_token(refresh_token, conf.refresh, now=_now())
+    except RefreshTokenExpired:
+        return False
+    except RefreshTokenInvalid:
+        return False
+    loaded = load_session(claims.sid, get_user_model())
+    if loaded is None or str(loaded[0].user_id) != claims.sub:
+        return False
+    return revoke_session(loaded[0], reason=reason)

@@ -1,1 +1,0 @@
-"""DRF glue: authentication, CSRF, cookies, serializers, views, URLs and errors."""

@@ -1,0 +1,417 @@
+"""``jwtauth.contrib.resource_server.authentication`` against a JWKS served on 127.0.0.1 (no external network)."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+from django.test import override_settings
+from rest_framework.test import APIClient
+
+from jwtauth.contrib.resource_server.authentication import check_resource_server_settings, get_resource_server_settings
+from jwtauth.contrib.resource_server.remote_jwks import RemoteJWKS
+from jwtauth.core.errors import ConfigInvalid, JWKSUnavailable
+from jwtauth.core.keys.jwks import public_jwk, public_jwks
+from jwtauth.core.keys.keyset import Key, KeySet
+from jwtauth.core.tokens import TokenPolicy, issue_access_token, issue_refresh_token
+from tests.conftest import FakeClock
+from tests.factories import SECRET, asymmetric_key, forge
+
+RESOURCE = "/api/resource/"
+ISSUER, AUDIENCE = "https://auth.example.test", "https://api.example.test"
+
+
+class JWKSServer:
+    """A JWKS endpoint on 127.0.0.1 whose answer and delay a test controls."""
+
+    def __init__(self) -> None:
+        self.body: bytes = b'{"keys": []}'
+        self.status = 200
+        self.delay_seconds = 0.0
+        self.hits = 0
+        self.on_hit: Any = None  # called in the server thread on each request
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                server.hits += 1
+                if server.on_hit is not None:
+                    server.on_hit()
+                time.sleep(server.delay_seconds)
+                try:
+                    self.send_response(server.status)
+                    self.send_header("Content-Type", "application/json")
+                    self.end_headers()
+                    self.wfile.write(server.body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client timed out first, as some tests intend
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/api/auth/jwks/"
+        threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
+
+    def publish(self, *keys: Key) -> None:
+        self.body = json.dumps(public_jwks(KeySet(keys))).encode()
+
+
+@pytest.fixture
+def jwks_server() -> Iterator[JWKSServer]:
+    server = JWKSServer()
+    yield server
+    server.httpd.shutdown()
+    server.httpd.server_close()
+
+
+@pytest.fixture
+def resource_server(jwks_server: JWKSServer, clock: FakeClock) -> Iterator[JWKSServer]:
+    conf = {
+        "JWKS_URL": jwks_server.url,
+        "ISSUER": ISSUER,
+        "AUDIENCE": AUDIENCE,
+        "CACHE_SECONDS": 300,
+        "MIN_REFETCH_SECONDS": 30,
+        "TIMEOUT_SECONDS": 0.5,
+        "LEEWAY_SECONDS": 0,
+        "CLOCK": clock,
+    }
+    with override_settings(JWTAUTH_RESOURCE_SERVER=conf):
+        yield jwks_server
+
+
+def token(key: Key, clock: FakeClock, **policy: Any) -> str:
+    options = {"issuer": ISSUER, "audience": AUDIENCE, "lifetime": timedelta(minutes=5), **policy}
+    issued = issue_access_token(TokenPolicy(keys=KeySet((key,)), **options), sub="42", sid="s-1", now=clock.now())
+    return issued.token
+
+
+def get(client: APIClient, access: str) -> Any:
+    return client.get(RESOURCE, HTTP_AUTHORIZATION=f"Bearer {access}")
+
+
+def test_valid_token_and_cache(resource_server: JWKSServer, api_client: APIClient, clock: FakeClock) -> None:
+    key = asymmetric_key("EdDSA", "k1")
+    resource_server.publish(key, asymmetric_key("RS256", "k0"))
+    for _ in range(3):
+        response = get(api_client, token(key, clock))
+        assert response.status_code == 200, response.content
+        assert response.json() == {"sub": "42", "scope": "s-1"}
+    assert resource_server.hits == 1
+    clock.advance(299)
+    assert get(api_client, token(key, clock)).status_code == 200
+    assert resource_server.hits == 1
+    clock.advance(1)
+    assert get(api_client, token(key, clock)).status_code == 200
+    assert resource_server.hits == 2
+
+
+@pytest.mark.parametrize("alg", ["ES256", "RS256", "PS256"])
+def test_each_asymmetric_algorithm(
+    resource_server: JWKSServer, api_client: APIClient, clock: FakeClock, alg: str
+) -> None:
+    key = asymmetric_key(alg)
+    resource_server.publish(key)
+    assert get(api_client, token(key, clock)).status_code == 200
+
+
+def test_unknown_kid_refetches_once_with_rate_limit(
+    resource_server: JWKSServer, api_client: APIClient, clock: FakeClock
+) -> None:
+    old, new = asymmetric_key("EdDSA", "old"), asymmetric_key("EdDSA", "new")
+    resource_server.publish(old)
+    assert get(api_client, token(old, clock)).status_code == 200
+    assert resource_server.hits == 1
+    # The issuer rotates: the new key appears; the first token with it triggers a refetch.
+    clock.advance(31)
+    resource_server.publish(new, old)
+    assert get(api_client, token(new, clock)).status_code == 200
+    assert resource_server.hits == 2
+    # A flood of unknown kids within MIN_REFETCH_SECONDS costs no further fetches.
+    stranger = asymmetric_key("EdDSA", "stranger")
+    for _ in range(5):
+        response = get(api_client, token(stranger, clock))
+        assert response.status_code == 401
+        assert response.json()["code"] == "key_unknown"
+        assert 'error="invalid_token"' in response["WWW-Authenticate"]
+    assert resource_server.hits == 2
+    clock.advance(30)
+    assert get(api_client, token(stranger, clock)).status_code == 401
+    assert resource_server.hits == 3
+
+
+@pytest.mark.parametrize(
+    "breakage",
+    [
+        {"status": 500},
+        {"status": 404},
+        {"body": b"<html>not json"},
+        {"body": b"[]"},
+        {"body": b'{"keys": []}'},
+        {"body": b'{"keys": [{"kty": "oct", "alg": "HS256", "k": "c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0cw"}]}'},
+        {"delay_seconds": 2.0},
+    ],
+)
+def test_jwks_failure_is_503_never_500(
+    resource_server: JWKSServer, api_client: APIClient, clock: FakeClock, breakage: dict[str, Any]
+) -> None:
+    key = asymmetric_key("EdDSA")
+    resource_server.publish(key)
+    for name, value in breakage.items():
+        setattr(resource_server, name, value)
+    response = get(api_client, token(key, clock))
+    assert response.status_code == 503
+    assert response.json() == {
+        "detail": "The keys to verify the access token are temporarily unavailable.",
+        "code": "jwks_unavailable",
+    }
+
+
+def test_unreachable_server_is_503(jwks_server: JWKSServer, api_client: APIClient, clock: FakeClock) -> None:
+    url = jwks_server.url
+    jwks_server.httpd.shutdown()
+    jwks_server.httpd.server_close()
+    conf = {"JWKS_URL": url, "ISSUER": ISSUER, "AUDIENCE": AUDIENCE, "CLOCK": clock, "TIMEOUT_SECONDS": 0.5}
+    with override_settings(JWTAUTH_RESOURCE_SERVER=conf):
+        response = get(api_client, token(asymmetric_key(), clock))
+    assert response.status_code == 503
+    assert response.json()["code"] == "jwks_unavailable"
+
+
+def test_stale_keys_survive_a_failed_refetch(
+    resource_server: JWKSServer, api_client: APIClient, clock: FakeClock
+) -> None:
+    key = asymmetric_key("EdDSA")
+    resource_server.publish(key)
+    assert get(api_client, token(key, clock)).status_code == 200
+    resource_server.status = 500
+    clock.advance(301)
+    assert get(api_client, token(key, clock)).status_code == 200
+    assert resource_server.hits == 2
+
+
+@pytest.mark.parametrize(
+    ("make", "code"),
+    [
+        (lambda key, clock: token(key, clock, issuer="https://evil.example.test"), "token_invalid"),
+        (lambda key, clock: token(key, clock, issuer=None), "token_invalid"),
+        (lambda key, clock: token(key, clock, audience="https://other.example.test"), "token_invalid"),
+        (lambda key, clock: token(key, clock, audience=None), "token_invalid"),
+        (lambda key, clock: token(key, clock, lifetime=timedelta(seconds=0)), "token_expired"),
+        (
+            lambda key, clock: (
+                issue_refresh_token(
+                    TokenPolicy(keys=KeySet((key,)), lifetime=timedelta(days=1), issuer=ISSUER, audience=AUDIENCE),
+                    sub="42",
+                    sid="s",
+                    now=clock.now(),
+                ).token
+            ),
+            "token_invalid",
+        ),
+        (lambda key, clock: forge({"sub": "42"}, secret=SECRET, kid=key.kid), "token_invalid"),
+        (lambda key, clock: "not-a-jwt", "token_invalid"),
+    ],
+)
+def test_claims_and_type_enforced(
+    resource_server: JWKSServer, api_client: APIClient, clock: FakeClock, make: Any, code: str
+) -> None:
+    key = asymmetric_key("EdDSA")
+    resource_server.publish(key)
+    response = get(api_client, make(key, clock))
+    assert response.status_code == 401
+    assert response.json()["code"] == code
+
+
+def test_no_header_or_other_scheme_is_anonymous(resource_server: JWKSServer, api_client: APIClient) -> None:
+    assert api_client.get(RESOURCE).status_code in (401, 403)
+    assert api_client.get(RESOURCE, HTTP_AUTHORIZATION="Basic dTpw").status_code in (401, 403)
+    assert resource_server.hits == 0
+
+
+def test_disallowed_algorithm_keys_are_ignored(
+    resource_server: JWKSServer, api_client: APIClient, clock: FakeClock
+) -> None:
+    rsa, eddsa = asymmetric_key("RS256", "rsa"), asymmetric_key("EdDSA", "ed")
+    resource_server.publish(rsa, eddsa)
+    conf = {**get_settings_dict(), "ALGORITHMS": ["EdDSA"]}
+    with override_settings(JWTAUTH_RESOURCE_SERVER=conf):
+        assert get(api_client, token(eddsa, clock)).status_code == 200
+        assert get(api_client, token(rsa, clock)).json()["code"] == "key_unknown"
+
+
+def get_settings_dict() -> dict[str, Any]:
+    from django.conf import settings
+
+    return dict(settings.JWTAUTH_RESOURCE_SERVER)
+
+
+@pytest.mark.parametrize(
+    "conf",
+    [
+        None,
+        {"JWKS_URL": "file:///etc/passwd", "ISSUER": ISSUER, "AUDIENCE": AUDIENCE},
+        {"JWKS_URL": "http://127.0.0.1/", "ISSUER": ISSUER},
+        {"JWKS_URL": "http://127.0.0.1/", "ISSUER": ISSUER, "AUDIENCE": AUDIENCE, "ALGORITHMS": ["HS256"]},
+        {"JWKS_URL": "http://127.0.0.1/", "ISSUER": ISSUER, "AUDIENCE": AUDIENCE, "ALGORITHMS": "EdDSA"},
+        {"JWKS_URL": "http://127.0.0.1/", "ISSUER": ISSUER, "AUDIENCE": AUDIENCE, "CACHE_SECONDS": "5"},
+        {"JWKS_URL": "http://127.0.0.1/", "ISSUER": ISSUER, "AUDIENCE": AUDIENCE, "TYPO": 1},
+    ],
+)
+def test_bad_settings(conf: Any) -> None:
+    with override_settings(JWTAUTH_RESOURCE_SERVER=conf), pytest.raises(ConfigInvalid):
+        get_resource_server_settings()
+
+
+def test_published_shape_matches_what_we_load() -> None:
+    key = asymmetric_key("ES256")
+    assert set(public_jwk(key)) == {"kty", "kid", "use", "alg", "crv", "x", "y"}
+
+
+@pytest.mark.parametrize(
+    "garbage",
+    [
+        "abc",
+        "e30.e30",
+        "e30.e30.e30.e30",
+        "bm90IGpzb24.e30.c2ln",  # header "not json"
+        "W10.e30.c2ln",  # header [] (JSON, not an object)
+        "e30.e30.c2ln",  # header {} (no alg)
+        "eyJhbGciOjF9.e30.c2ln",  # header {"alg": 1}
+        "-.e30.c2ln",
+    ],
+)
+def test_malformed_token_is_401_without_fetching_keys(
+    resource_server: JWKSServer, api_client: APIClient, garbage: str
+) -> None:
+    response = get(api_client, garbage)
+    assert response.status_code == 401
+    assert response.json()["code"] == "token_invalid"
+    assert 'error="invalid_token"' in response["WWW-Authenticate"]
+    assert resource_server.hits == 0
+
+
+def remote_jwks(server: JWKSServer, clock: FakeClock, timeout_seconds: float = 1.0) -> RemoteJWKS:
+    return RemoteJWKS(
+        server.url,
+        frozenset({"EdDSA"}),
+        cache_seconds=300,
+        min_refetch_seconds=30,
+        timeout_seconds=timeout_seconds,
+        clock=clock,
+    )
+
+
+def run_in_threads(count: int, call: Any, server: JWKSServer) -> list[Any]:
+    """Start one call, wait until it reaches the JWKS server, then ``count - 1`` more
+    that queue behind it; return every outcome (a value or the exception)."""
+    outcomes: list[Any] = [None] * count
+
+    def run(i: int) -> None:
+        try:
+            outcomes[i] = call()
+        except Exception as exc:  # the outcome under test
+            outcomes[i] = exc
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    threads[0].start()
+    deadline = time.monotonic() + 2
+    while server.hits == 0 and time.monotonic() < deadline:
+        time.sleep(0.005)
+    for thread in threads[1:]:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=5)
+    return outcomes
+
+
+def test_hanging_jwks_costs_one_timeout_and_waiters_share_the_failure(
+    jwks_server: JWKSServer, clock: FakeClock
+) -> None:
+    # The fetch outlives TIMEOUT_SECONDS, and the clock moves past MIN_REFETCH_SECONDS
+    # meanwhile: the failure counts from when it ended, so nobody queued behind it refetches.
+    jwks_server.delay_seconds = 0.4
+    jwks_server.on_hit = lambda: clock.advance(31)
+    jwks = remote_jwks(jwks_server, clock, timeout_seconds=0.2)
+    outcomes = run_in_threads(4, jwks.key_set, jwks_server)
+    assert all(isinstance(outcome, JWKSUnavailable) for outcome in outcomes), outcomes
+    assert jwks_server.hits == 1
+    assert jwks.retry_after_seconds() == 30
+    clock.advance(29)
+    with pytest.raises(JWKSUnavailable):
+        jwks.key_set()
+    assert jwks_server.hits == 1
+    assert jwks.retry_after_seconds() == 1
+    jwks_server.on_hit, jwks_server.delay_seconds = None, 0.0
+    jwks_server.publish(asymmetric_key("EdDSA"))
+    clock.advance(1)
+    assert jwks.key_set().keys
+    assert jwks_server.hits == 2
+
+
+def test_waiters_for_an_unknown_kid_share_one_refetch(jwks_server: JWKSServer, clock: FakeClock) -> None:
+    old, new = asymmetric_key("EdDSA", "old"), asymmetric_key("EdDSA", "new")
+    jwks_server.publish(old)
+    jwks = remote_jwks(jwks_server, clock)
+    seen = jwks.key_set()
+    clock.advance(31)
+    jwks_server.publish(new, old)
+    jwks_server.delay_seconds = 0.2
+    outcomes = run_in_threads(3, lambda: jwks.refetch_for_unknown_kid(seen), jwks_server)
+    assert jwks_server.hits == 2
+    for outcome in outcomes:
+        assert isinstance(outcome, KeySet), outcome
+        assert outcome.get("new") is not None
+
+
+def test_jwks_unavailable_carries_retry_after(
+    resource_server: JWKSServer, api_client: APIClient, clock: FakeClock
+) -> None:
+    resource_server.status = 500
+    access = token(asymmetric_key("EdDSA"), clock)
+    response = get(api_client, access)
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30"
+    clock.advance(10)
+    response = get(api_client, access)
+    assert response.status_code == 503
+    assert response["Retry-After"] == "20"
+    assert resource_server.hits == 1
+
+
+@pytest.mark.parametrize(
+    "conf",
+    [
+        None,
+        {"JWKS_URL": "file:///etc/passwd", "ISSUER": ISSUER, "AUDIENCE": AUDIENCE},
+        {"JWKS_URL": "http://127.0.0.1/", "ISSUER": ISSUER, "AUDIENCE": AUDIENCE, "TIMEOUT_SECONDS": 0},
+        {"JWKS_URL": "http://127.0.0.1/", "ISSUER": ISSUER, "AUDIENCE": AUDIENCE, "AUTH_HEADER_TYPES": 7},
+        {"JWKS_URL": "http://127.0.0.1/", "ISSUER": ISSUER, "AUDIENCE": AUDIENCE, "AUTH_HEADER_TYPES": ["Bear er"]},
+        {"JWKS_URL": "http://127.0.0.1/", "ISSUER": ISSUER, "AUDIENCE": AUDIENCE, "CLOCK": "no.such.Clock"},
+        {"JWKS_URL": "http://127.0.0.1/", "ISSUER": ISSUER, "AUDIENCE": AUDIENCE, "CLOCK": object()},
+    ],
+)
+def test_bad_settings_are_system_check_e201(conf: Any) -> None:
+    from django.core.checks import run_checks
+
+    with override_settings(JWTAUTH_RESOURCE_SERVER=conf):
+        messages = check_resource_server_settings()
+        assert [m.id for m in messages] == ["jwtauth.E201"]
+        assert "JWTAUTH_RESOURCE_SERVER" in messages[0].msg
+        assert "jwtauth.E201" in {m.id for m in run_checks()}
+        with pytest.raises(ConfigInvalid):
+            get_resource_server_settings()
+
+
+def test_e201_is_silent_for_good_or_absent_settings(resource_server: JWKSServer, settings: Any) -> None:
+    assert check_resource_server_settings() == []
+    del settings.JWTAUTH_RESOURCE_SERVER
+    assert check_resource_server_settings() == []
+    assert resource_server.hits == 0

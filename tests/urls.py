@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from tests.testapp.views import HelloView, PkView, ResourceServerHelloView
+from tests.testapp.views import HelloView, PkView, ResourceServerHelloView, SsoLoginView
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -9,4 +9,5 @@ urlpatterns = [
     path("api/hello/", HelloView.as_view(), name="hello"),
     path("api/resource/", ResourceServerHelloView.as_view(), name="resource"),
     path("api/pk/", PkView.as_view(), name="pk"),
+    path("api/sso-login/", SsoLoginView.as_view(), name="sso-login"),
 ]

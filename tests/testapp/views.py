@@ -29,3 +29,21 @@ class PkView(APIView):
 
     def get(self, request: Request) -> Response:
         return Response({"pk": request.user.pk})
+
+
+class SsoLoginView(APIView):
+    """A login finished by application code: tokens_for_user + set_refresh_cookie."""
+
+    authentication_classes: list[Any] = []
+    permission_classes: list[Any] = []
+
+    def post(self, request: Request) -> Response:
+        from django.contrib.auth import get_user_model
+
+        import jwtauth
+
+        user = get_user_model().objects.get(pk=request.data["user_id"])
+        pair = jwtauth.tokens_for_user(user, request=request)
+        response = Response({"access_token": pair.access_token, "expires_in": pair.expires_in})
+        jwtauth.set_refresh_cookie(response, request, pair)
+        return response

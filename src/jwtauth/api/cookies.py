@@ -9,8 +9,9 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponseBase
 from django.http.cookie import parse_cookie
 from django.urls import NoReverseMatch, reverse
+from rest_framework.request import Request
 
-from ..core.tokens import IssuedToken
+from ..core.tokens import IssuedToken, TokenPair
 from ..settings import JWTAuthSettings, get_settings
 
 __all__ = ["cookie_path", "delete_refresh_cookie", "read_refresh_cookie", "set_refresh_cookie"]
@@ -64,9 +65,25 @@ def _set(response: HttpResponseBase, request: HttpRequest, value: str, max_age: 
     )
 
 
-def set_refresh_cookie(response: HttpResponseBase, request: HttpRequest, refresh: IssuedToken) -> None:
-    """Set the refresh cookie; ``Max-Age`` is the token's lifetime in seconds."""
-    _set(response, request, refresh.token, refresh.lifetime_seconds)
+def set_refresh_cookie(
+    response: HttpResponseBase, request: HttpRequest | Request, pair: TokenPair | IssuedToken
+) -> None:
+    """Set the refresh cookie as ``login/`` and ``refresh/`` do.
+
+    Args:
+        response: the response to set it on.
+        request: the current request (Django or DRF); it decides the default ``Path``.
+        pair: the :class:`~jwtauth.core.tokens.TokenPair` from
+            :func:`jwtauth.tokens_for_user` (or a refresh token just issued).
+
+    The cookie is ``HttpOnly`` with the configured ``Secure``, ``SameSite``, ``Domain``
+    and ``Path``; its ``Max-Age`` is the refresh token's remaining lifetime in seconds.
+    """
+    http_request = request._request if isinstance(request, Request) else request
+    if isinstance(pair, TokenPair):
+        _set(response, http_request, pair.refresh_token, pair.refresh_expires_in)
+    else:
+        _set(response, http_request, pair.token, pair.lifetime_seconds)
 
 
 def delete_refresh_cookie(response: HttpResponseBase, request: HttpRequest) -> None:

@@ -10,9 +10,8 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from django.contrib.auth import authenticate, user_logged_in
-from django.db import transaction
-from django.middleware.csrf import get_token, rotate_token
+from django.contrib.auth import authenticate
+from django.middleware.csrf import get_token
 from django.utils.cache import add_never_cache_headers
 from django.utils.module_loading import import_string
 from rest_framework import status
@@ -23,7 +22,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ..core.errors import InvalidCredentials, JWTAuthError, RefreshTokenMissing
-from ..sessions.service import refresh_session, revoke_refresh_token, start_session
+from ..sessions.service import refresh_session, revoke_refresh_token
 from ..settings import get_settings
 from .authentication import JWTAuthentication
 from .cookies import delete_refresh_cookie, read_refresh_cookie, set_refresh_cookie
@@ -31,7 +30,8 @@ from .csrf import enforce_csrf, enforce_trusted_origin
 from .errors import api_error, exception_handler
 from .parsers import StrictFormParser, StrictJSONParser, StrictMultiPartParser, check_body_size
 from .serializers import login_serializer_class
-from .throttling import check_login_throttles, client_ip, record_login_failure
+from .throttling import check_login_throttles, record_login_failure
+from .tokens import start_login
 
 __all__ = ["CsrfTokenView", "LoginView", "LogoutView", "RefreshView", "UserView"]
 
@@ -51,10 +51,6 @@ def _no_store(response: Response) -> Response:
     response["Cache-Control"] = "no-store"
     response["Pragma"] = "no-cache"
     return response
-
-
-def _client_ip(request: Request) -> str | None:
-    return client_ip(request._request)
 
 
 def enforce_origin_or_403(request: Request) -> None:
@@ -119,15 +115,7 @@ class LoginView(_CookieView):
             raise api_error(InvalidCredentials())
         # One transaction: the session row and last_login (user_logged_in) land together
         # or not at all, so a failure in between never leaves a half-made session.
-        with transaction.atomic():
-            result = start_session(
-                user,
-                user_agent=request.META.get("HTTP_USER_AGENT", ""),
-                ip_address=_client_ip(request),
-            )
-            user_logged_in.send(sender=user.__class__, request=request._request, user=user)
-        # A new login gets a new CSRF secret, as django.contrib.auth.login() does.
-        rotate_token(request._request)
+        result = start_login(user, request)
         response = Response(
             {
                 "access_token": result.access.token,

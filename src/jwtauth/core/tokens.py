@@ -26,6 +26,7 @@ __all__ = [
     "IssuedToken",
     "RefreshClaims",
     "TokenClaims",
+    "TokenPair",
     "TokenPolicy",
     "VerifiedTokenCache",
     "issue_access_token",
@@ -107,6 +108,42 @@ class IssuedToken:
     jti: str
     expires_at: datetime
     lifetime_seconds: int
+
+
+@dataclass(frozen=True, slots=True)
+class TokenPair:
+    """The tokens of a new session, as ``login/`` hands them out.
+
+    Attributes:
+        access_token: the access token (compact JWT), for ``Authorization: Bearer``.
+        refresh_token: the refresh token (compact JWT), for the refresh cookie only.
+        expires_in: seconds until the access token expires (``expires_in`` on the wire).
+        access_expires_at: the access token's expiry (aware UTC datetime).
+        refresh_expires_in: seconds until the refresh token expires (the cookie's ``Max-Age``).
+        refresh_expires_at: the refresh token's expiry (aware UTC datetime).
+        session_id: the session (token family) id, the tokens' ``sid`` claim.
+    """
+
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    access_expires_at: datetime
+    refresh_expires_in: int
+    refresh_expires_at: datetime
+    session_id: str
+
+    @classmethod
+    def of(cls, access: IssuedToken, refresh: IssuedToken, session_id: str) -> TokenPair:
+        """Build a pair from two freshly issued tokens."""
+        return cls(
+            access_token=access.token,
+            refresh_token=refresh.token,
+            expires_in=access.lifetime_seconds,
+            access_expires_at=access.expires_at,
+            refresh_expires_in=refresh.lifetime_seconds,
+            refresh_expires_at=refresh.expires_at,
+            session_id=session_id,
+        )
 
 
 def new_jti() -> str:

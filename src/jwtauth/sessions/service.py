@@ -13,6 +13,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.http import HttpRequest
 
 from .. import signals
 from ..core.errors import (
@@ -74,13 +75,16 @@ class RefreshResult:
     refresh: IssuedToken | None
 
 
-def start_session(user: Any, *, user_agent: str = "", ip_address: str | None = None) -> LoginResult:
+def start_session(
+    user: Any, *, user_agent: str = "", ip_address: str | None = None, request: HttpRequest | None = None
+) -> LoginResult:
     """Start a token family for ``user`` and issue its first tokens.
 
     Args:
         user: an authenticated, active user.
         user_agent: the client's ``User-Agent`` (truncated to 512 characters).
         ip_address: the client's IP address, or ``None``.
+        request: the login request, or ``None`` (handed to ``TOKEN_CLAIMS``).
 
     Returns:
         A :class:`LoginResult`. One INSERT (plus the eviction of the oldest sessions

@@ -1,32 +1,219 @@
-"""System checks for ``JWTAUTH`` and the settings jwtauth relies on.
+"""Every jwtauth system check, validated once per ``manage.py check`` run.
 
-Ids: ``jwtauth.E001`` unknown key / not a dict, ``E002`` wrong type or value, ``E003``
-HMAC key too short (RFC 7518 §3.2), ``E004`` refresh lifetime not longer than access
-lifetime, ``E005`` ``CsrfViewMiddleware`` missing, ``E006`` invalid key in
-``ACCESS_TOKEN_KEYS``/``REFRESH_TOKEN_KEYS``, ``E007`` ``REVOCATION_CACHE`` names
-no ``CACHES`` alias; ``W001`` refresh cookie without
-``Secure`` while ``DEBUG`` is off, ``W002`` ``SameSite=None`` without ``Secure``.
-Deployment checks (CORS, CSRF, caches, lifetimes, URLs; ids ``E101``, ``W101`` and
-up) are in :mod:`jwtauth.security_checks`; ``E201`` (``JWTAUTH_RESOURCE_SERVER``) is in
-:mod:`jwtauth.contrib.resource_server.authentication`.
+Configuration (``JWTAUTH`` itself; errors stop the server):
+
+=================  ===========================================================
+``jwtauth.E001``   ``JWTAUTH`` is not a dict, or has an unknown key
+``jwtauth.E002``   a setting has the wrong type or value
+``jwtauth.E003``   an HMAC signing key is shorter than RFC 7518 §3.2 allows
+``jwtauth.E004``   ``REFRESH_TOKEN_LIFETIME`` not longer than ``ACCESS_TOKEN_LIFETIME``
+``jwtauth.E005``   ``CsrfViewMiddleware`` is not in ``MIDDLEWARE``
+``jwtauth.E006``   a key in ``ACCESS_TOKEN_KEYS``/``REFRESH_TOKEN_KEYS`` is invalid
+``jwtauth.E007``   ``REVOCATION_CACHE`` names no ``CACHES`` alias
+``jwtauth.W001``   refresh cookie without ``Secure`` while ``DEBUG`` is off
+``jwtauth.W002``   ``SameSite=None`` without ``Secure``
+=================  ===========================================================
+
+Deployment (how jwtauth sits in the project):
+
+=================  ===========================================================
+``jwtauth.E101``   CORS lets every origin send credentialed requests
+``jwtauth.W101``   a CORS origin is missing from ``CSRF_TRUSTED_ORIGINS``
+``jwtauth.W102``   the throttle cache is process-local (``LocMemCache``), DEBUG off
+``jwtauth.W103``   the throttle cache is ``DummyCache``: throttling does nothing
+``jwtauth.W104``   ``ACCESS_TOKEN_LIFETIME`` over one hour
+``jwtauth.W105``   ``LEEWAY`` over five minutes
+``jwtauth.W106``   ``REFRESH_REUSE_GRACE_PERIOD`` over one minute
+``jwtauth.W107``   ``CSRF_COOKIE_HTTPONLY``: the SPA cannot read ``csrftoken``
+``jwtauth.W108``   ``CSRF_USE_SESSIONS``: there is no ``csrftoken`` cookie at all
+``jwtauth.W109``   the jwtauth URLs are not mounted (namespace ``jwtauth``)
+``jwtauth.W110``   ``REFRESH_COOKIE_PATH`` is ``/``: the cookie goes everywhere
+``jwtauth.W111``   login throttling turned off, DEBUG off
+``jwtauth.W112``   ``REFRESH_COOKIE_SAMESITE="None"``: CSRF is the only defence
+``jwtauth.W113``   ``REFRESH_TOKEN_LIFETIME`` over 90 days
+``jwtauth.W114``   one explicit signing key for access and refresh tokens
+``jwtauth.W115``   an explicit signing key equal to ``SECRET_KEY``
+=================  ===========================================================
+
+Resource server: ``jwtauth.E201``, ``JWTAUTH_RESOURCE_SERVER`` is set but invalid
+(registered by :mod:`jwtauth.contrib.resource_server`).
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
+from django.urls import NoReverseMatch, reverse
 
 from .settings import validate
 
-__all__ = ["check_settings"]
+__all__ = ["check_deployment", "check_jwtauth", "check_settings", "check_urls"]
+
+_FOREIGN_ORIGIN = "https://jwtauth-check.invalid"
+_MAX_ACCESS_LIFETIME = timedelta(hours=1)
+_MAX_LEEWAY = timedelta(minutes=5)
+_MAX_GRACE_PERIOD = timedelta(minutes=1)
+_MAX_REFRESH_LIFETIME = timedelta(days=90)
+_LOCAL_CACHES = ("django.core.cache.backends.locmem.LocMemCache",)
+_DUMMY_CACHES = ("django.core.cache.backends.dummy.DummyCache",)
 
 
-@register(Tags.security, deploy=False)
-def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    """Validate ``JWTAUTH`` and related Django settings."""
-    merged, problems = validate()
+def _cors_allows_any_origin() -> bool:
+    if getattr(settings, "CORS_ALLOW_ALL_ORIGINS", getattr(settings, "CORS_ORIGIN_ALLOW_ALL", False)):
+        return True
+    regexes = getattr(settings, "CORS_ALLOWED_ORIGIN_REGEXES", getattr(settings, "CORS_ORIGIN_REGEX_WHITELIST", ()))
+    return any(re.match(regex, _FOREIGN_ORIGIN) for regex in regexes)
+
+
+def _cors_checks() -> list[CheckMessage]:
+    # Read django-cors-headers' settings without importing it: it is optional.
+    messages: list[CheckMessage] = []
+    if getattr(settings, "CORS_ALLOW_CREDENTIALS", False) and _cors_allows_any_origin():
+        messages.append(
+            Error(
+                "CORS allows every origin with credentials: any web site can call the API with "
+                "the user's cookies and read the answers (including new access tokens).",
+                hint="List the front-end origins in CORS_ALLOWED_ORIGINS instead.",
+                id="jwtauth.E101",
+            )
+        )
+    trusted = set(getattr(settings, "CSRF_TRUSTED_ORIGINS", ()))
+    origins = getattr(settings, "CORS_ALLOWED_ORIGINS", getattr(settings, "CORS_ORIGIN_WHITELIST", ()))
+    missing = sorted(origin for origin in origins if origin not in trusted)
+    if missing:
+        messages.append(
+            Warning(
+                f"CORS_ALLOWED_ORIGINS has {', '.join(missing)} but CSRF_TRUSTED_ORIGINS does not: "
+                "refresh/ and logout/ from that front end will fail with csrf_failed.",
+                hint="Add the front-end origins to CSRF_TRUSTED_ORIGINS.",
+                id="jwtauth.W101",
+            )
+        )
+    return messages
+
+
+def _cache_checks(values: Mapping[str, Any]) -> list[CheckMessage]:
+    alias = values.get("LOGIN_THROTTLE_CACHE")
+    caches = getattr(settings, "CACHES", {}) or {"default": {"BACKEND": _LOCAL_CACHES[0]}}
+    backend = caches.get(alias, {}).get("BACKEND", "") if isinstance(alias, str) else ""
+    if backend in _DUMMY_CACHES:
+        return [
+            Warning(
+                f"The login throttle cache {alias!r} is a DummyCache: failed logins are never counted.",
+                id="jwtauth.W103",
+            )
+        ]
+    if backend in _LOCAL_CACHES and not settings.DEBUG:
+        return [
+            Warning(
+                f"The login throttle cache {alias!r} is process-local (LocMemCache): every worker "
+                "counts on its own, multiplying the limits, and counts vanish on restart.",
+                hint="Use a shared cache (Redis, Memcached) through JWTAUTH['LOGIN_THROTTLE_CACHE'].",
+                id="jwtauth.W102",
+            )
+        ]
+    return []
+
+
+def _duration_checks(values: Mapping[str, Any]) -> list[CheckMessage]:
+    limits = (
+        ("ACCESS_TOKEN_LIFETIME", _MAX_ACCESS_LIFETIME, "jwtauth.W104", "access tokens cannot be revoked early"),
+        ("LEEWAY", _MAX_LEEWAY, "jwtauth.W105", "expired tokens stay usable that much longer"),
+        (
+            "REFRESH_REUSE_GRACE_PERIOD",
+            _MAX_GRACE_PERIOD,
+            "jwtauth.W106",
+            "a stolen, already rotated refresh token goes undetected that long",
+        ),
+        ("REFRESH_TOKEN_LIFETIME", _MAX_REFRESH_LIFETIME, "jwtauth.W113", "an idle stolen session lives that long"),
+    )
+    messages: list[CheckMessage] = []
+    for name, limit, check_id, why in limits:
+        value = values.get(name)
+        if isinstance(value, timedelta) and value > limit:
+            messages.append(Warning(f"JWTAUTH[{name!r}] is {value}, over {limit}: {why}.", id=check_id))
+    return messages
+
+
+def _csrf_checks() -> list[CheckMessage]:
+    messages: list[CheckMessage] = []
+    if getattr(settings, "CSRF_COOKIE_HTTPONLY", False):
+        messages.append(
+            Warning(
+                "CSRF_COOKIE_HTTPONLY is on: after a page reload the SPA has no CSRF token in memory "
+                "and cannot read the csrftoken cookie; refresh/ fails with csrf_failed unless the "
+                "client first fetches one from GET csrf/ (the jwtauth browser client does).",
+                hint="Leave CSRF_COOKIE_HTTPONLY off; the CSRF token is not a secret from the page.",
+                id="jwtauth.W107",
+            )
+        )
+    if getattr(settings, "CSRF_USE_SESSIONS", False):
+        messages.append(
+            Warning(
+                "CSRF_USE_SESSIONS is on: there is no csrftoken cookie, so an SPA cannot recover its "
+                "CSRF token after a reload.",
+                id="jwtauth.W108",
+            )
+        )
+    return messages
+
+
+def _cookie_and_key_checks(values: Mapping[str, Any]) -> list[CheckMessage]:
+    messages: list[CheckMessage] = []
+    if values.get("REFRESH_COOKIE_PATH") == "/":
+        messages.append(
+            Warning(
+                "JWTAUTH['REFRESH_COOKIE_PATH'] is '/': the refresh token travels with every request to "
+                "the site, not just to the auth endpoints.",
+                hint="Leave it None: the cookie is then scoped to the URL prefix jwtauth is mounted at.",
+                id="jwtauth.W110",
+            )
+        )
+    rates = values.get("LOGIN_THROTTLE_RATES")
+    if isinstance(rates, Mapping) and not any(rates.values()) and not settings.DEBUG:
+        messages.append(
+            Warning("Login throttling is turned off: passwords can be guessed at full speed.", id="jwtauth.W111")
+        )
+    if values.get("REFRESH_COOKIE_SAMESITE") == "None":
+        messages.append(
+            Warning(
+                "The refresh cookie is SameSite=None: browsers send it on cross-site requests, so the "
+                "CSRF check is the only defence of refresh/ and logout/.",
+                hint="Use Lax (or Strict) unless the front end is on another site.",
+                id="jwtauth.W112",
+            )
+        )
+    access_key, refresh_key = values.get("ACCESS_TOKEN_SIGNING_KEY"), values.get("REFRESH_TOKEN_SIGNING_KEY")
+    if access_key is not None and access_key == refresh_key:
+        messages.append(
+            Warning(
+                "ACCESS_TOKEN_SIGNING_KEY and REFRESH_TOKEN_SIGNING_KEY are the same key: use one key per purpose.",
+                id="jwtauth.W114",
+            )
+        )
+    secret = str(getattr(settings, "SECRET_KEY", ""))
+    for name, key in (("ACCESS_TOKEN_SIGNING_KEY", access_key), ("REFRESH_TOKEN_SIGNING_KEY", refresh_key)):
+        if secret and key is not None and (key == secret or key == secret.encode()):
+            messages.append(
+                Warning(
+                    f"JWTAUTH[{name!r}] is SECRET_KEY itself; leave it None to derive a separate key from it.",
+                    id="jwtauth.W115",
+                )
+            )
+    return messages
+
+
+def check_settings(values: Mapping[str, Any] | None = None) -> list[CheckMessage]:
+    """``JWTAUTH`` itself and the Django settings it relies on (E001 to E007, W001, W002)."""
+    problems: list[Any] = []
+    if values is None:
+        values, problems = validate()
     messages: list[CheckMessage] = [Error(p.message, id=p.check_id) for p in problems]
     if "django.middleware.csrf.CsrfViewMiddleware" not in getattr(settings, "MIDDLEWARE", []):
         messages.append(
@@ -36,10 +223,10 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
                 id="jwtauth.E005",
             )
         )
-    alias = merged.get("REVOCATION_CACHE")
+    alias = values.get("REVOCATION_CACHE")
     if isinstance(alias, str) and alias not in getattr(settings, "CACHES", {"default": None}):
         messages.append(Error(f"JWTAUTH['REVOCATION_CACHE'] = {alias!r} is not in CACHES.", id="jwtauth.E007"))
-    secure = merged.get("REFRESH_COOKIE_SECURE")
+    secure = values.get("REFRESH_COOKIE_SECURE")
     if secure is False and not settings.DEBUG:
         messages.append(
             Warning(
@@ -48,9 +235,51 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
                 id="jwtauth.W001",
             )
         )
-    if merged.get("REFRESH_COOKIE_SAMESITE") == "None" and secure is not True:
+    if values.get("REFRESH_COOKIE_SAMESITE") == "None" and secure is not True:
         messages.append(Warning("SameSite=None cookies without Secure are rejected by browsers.", id="jwtauth.W002"))
     return messages
 
 
-from . import security_checks  # noqa: E402, F401  (registers the deployment checks, ids 1xx)
+def check_deployment(values: Mapping[str, Any] | None = None) -> list[CheckMessage]:
+    """Insecure or self-defeating deployment settings (E101, W101 to W115)."""
+    if values is None:
+        values, _problems = validate()
+    return [
+        *_cors_checks(),
+        *_cache_checks(values),
+        *_duration_checks(values),
+        *_csrf_checks(),
+        *_cookie_and_key_checks(values),
+    ]
+
+
+def check_urls() -> list[CheckMessage]:
+    """``jwtauth.W109`` when ``reverse("jwtauth:login")`` fails."""
+    try:
+        reverse("jwtauth:login")
+    except NoReverseMatch:
+        return [
+            Warning(
+                "The jwtauth URLs are not mounted under the 'jwtauth' namespace.",
+                hint='Add path("api/auth/", include("jwtauth.urls")) to your URLconf.',
+                id="jwtauth.W109",
+            )
+        ]
+    return []
+
+
+@register(Tags.security, Tags.urls)
+def check_jwtauth(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """The one registered entry point: validates ``JWTAUTH`` once and runs every check.
+
+    Quiet when the ``jwtauth`` app is not installed (a service that only verifies tokens
+    through :mod:`jwtauth.contrib.resource_server`).
+    """
+    if not apps.is_installed("jwtauth"):
+        return []
+    values, problems = validate()
+    messages: list[CheckMessage] = [Error(p.message, id=p.check_id) for p in problems]
+    messages += check_settings(values)
+    if problems:  # the values are not all typed: the deployment checks would misread them
+        return messages
+    return [*messages, *check_deployment(values), *check_urls()]

@@ -1,62 +1,17 @@
-"""jwtauth settings: one namespaced dict, ``JWTAUTH = {...}``, read lazily and validated.
+"""jwtauth settings: one namespaced dict, ``JWTAUTH = {...}``, declared once in
+:class:`JWTAuthSettings`, read lazily and validated.
 
-``get_settings()`` builds a frozen :class:`JWTAuthSettings` on first use, caches it,
-and forgets it when Django's ``setting_changed`` fires (so ``override_settings`` works
-in tests). Nothing reads settings at import time.
-
-Defaults (every key optional):
-
-====================================  ==========================================
-``ACCESS_TOKEN_LIFETIME``             ``timedelta(minutes=5)``
-``REFRESH_TOKEN_LIFETIME``            ``timedelta(days=7)`` (sliding: each rotation
-                                      starts a new lifetime)
-``ALGORITHM``                         ``"HS256"`` (also HS384, HS512)
-``ACCESS_TOKEN_SIGNING_KEY``          ``None``: HKDF-derived from ``SECRET_KEY``
-``REFRESH_TOKEN_SIGNING_KEY``         ``None``: HKDF-derived from ``SECRET_KEY``
-``ACCESS_TOKEN_KEYS``                 ``None``; or a key list, newest (signer) first,
-                                      for EdDSA/ES256/RS256/PS256/HS* and rotation
-                                      (see :mod:`jwtauth.core.keys.sources`)
-``REFRESH_TOKEN_KEYS``                ``None`` (HKDF-derived HMAC); or a key list
-``JWKS_MAX_AGE``                      ``timedelta(minutes=5)``: ``Cache-Control`` of
-                                      ``jwks/`` (int seconds accepted)
-``LEEWAY``                            ``timedelta(0)`` (int seconds accepted)
-``ISSUER`` / ``AUDIENCE``             ``None``
-``AUTH_HEADER_TYPES``                 ``("Bearer",)``
-``REFRESH_COOKIE_NAME``               ``"jwtauth_refresh"``
-``REFRESH_COOKIE_PATH``               ``None``: the URL prefix jwtauth is mounted at
-``REFRESH_COOKIE_DOMAIN``             ``None`` (host-only)
-``REFRESH_COOKIE_SECURE``             ``True``
-``REFRESH_COOKIE_SAMESITE``           ``"Lax"`` (``"Strict"``, ``"None"``)
-``REFRESH_REUSE_GRACE_PERIOD``        ``timedelta(seconds=10)`` (int seconds; 0 = off)
-``USER_SERIALIZER``                   ``"jwtauth.api.serializers.UserSerializer"``
-``PASSWORD_MAX_LENGTH``               ``4096`` characters
-``LOGIN_MAX_BODY_BYTES``              ``65536``
-``CLOCK``                             ``"jwtauth.core.clock.SystemClock"`` (dotted
-                                      path or an object with ``now()``; a test seam)
-``REVOCATION_CACHE``                  ``"default"``: the ``CACHES`` alias that holds
-                                      session revocation state; ``None``, or a
-                                      process-local cache (LocMem, Dummy), means
-                                      every request checks the database
-``REVOCATION_CACHE_FAILURE``          ``"database"``: when the cache errors, check
-                                      the database; ``"reject"``: answer 503
-                                      ``revocation_unavailable``
-``MAX_SESSIONS_PER_USER``             ``None`` (unlimited); an int caps live
-                                      sessions per user, oldest evicted on login
-``LOGIN_THROTTLE_RATES``              ``{"ip": "20/min", "account": "10/15min"}``:
-                                      failed logins allowed per client IP and per
-                                      account; ``None`` turns one off
-``LOGIN_THROTTLE_CACHE``              ``"default"``: the cache alias the counts live in
-``NUM_PROXIES``                       ``0``: trusted reverse proxies in front of Django;
-                                      the client IP is taken from the
-                                      ``X-Forwarded-For`` entry they appended
-====================================  ==========================================
+:func:`get_settings` builds the frozen settings object on first use, caches it, and
+forgets it when Django's ``setting_changed`` fires (so ``override_settings`` works in
+tests). Nothing reads settings at import time. Each setting is one line of the table
+below (default, validator, documentation); the reference page ``docs/settings.md`` is
+generated from it (``python -m jwtauth.settings``) and a test keeps the two equal.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Any
@@ -65,105 +20,214 @@ from django.conf import settings as django_settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
-from ._settings_validation import DEFAULTS, SettingProblem, key_bytes, validate
-from .core.clock import Clock
+from ._settings_table import (
+    Invalid,
+    Setting,
+    SettingProblem,
+    SettingsTable,
+    boolean,
+    choice,
+    cookie_name,
+    dotted_path,
+    duration,
+    integer,
+    optional,
+    scheme_names,
+    text,
+)
+from ._settings_table import (
+    clock as clock_object,
+)
 from .core.errors import ConfigInvalid
-from .core.keys.keyset import MIN_HMAC_KEY_BYTES, KeySet, derive_key, hmac_key
-from .core.rates import Rate
+from .core.keys.keyset import HMAC_ALGORITHMS, MIN_HMAC_KEY_BYTES, KeySet, derive_key, hmac_key
+from .core.keys.sources import build_key_set
+from .core.rates import Rate, parse_rate
 from .core.tokens import TokenPolicy, VerifiedTokenCache
 
-__all__ = ["DEFAULTS", "JWTAuthSettings", "SettingProblem", "get_settings", "now", "validate"]
+__all__ = ["JWTAuthSettings", "SettingProblem", "get_settings", "now", "validate"]
 
 
-@dataclass(frozen=True, slots=True)
-class JWTAuthSettings:
-    """The validated ``JWTAUTH`` settings (see the module docstring for defaults)."""
-
-    access: TokenPolicy
-    refresh: TokenPolicy
-    auth_header_types: tuple[str, ...]
-    refresh_cookie_name: str
-    refresh_cookie_path: str | None
-    refresh_cookie_domain: str | None
-    refresh_cookie_secure: bool
-    refresh_cookie_samesite: str
-    refresh_reuse_grace_period: timedelta
-    user_serializer: str
-    password_max_length: int
-    login_max_body_bytes: int
-    clock: Clock
-    jwks_max_age: timedelta
-    revocation_cache: str | None
-    revocation_cache_failure: str
-    max_sessions_per_user: int | None
-    stateless_access_tokens: bool
-    #: Per-process memo of access tokens whose signature verified (None: off).
-    verified_tokens: VerifiedTokenCache | None
-    login_throttle_rates: Mapping[str, Rate | None]
-    login_throttle_cache: str
-    num_proxies: int
-
-    @property
-    def access_token_lifetime(self) -> timedelta:
-        return self.access.lifetime
-
-    @property
-    def refresh_token_lifetime(self) -> timedelta:
-        return self.refresh.lifetime
+def _secret(value: object) -> bytes:
+    if isinstance(value, bytes):
+        return value
+    if isinstance(value, str):
+        return value.encode()
+    raise Invalid("None, str or bytes")
 
 
-def _key_set(configured: object, label: str, algorithm: str) -> KeySet:
-    if isinstance(configured, KeySet):  # built from *_TOKEN_KEYS by validate()
-        return configured
-    explicit = key_bytes(configured)
-    if explicit is not None:
-        return KeySet((hmac_key(explicit, algorithm),))
-    # Never use SECRET_KEY as-is: derive one key per purpose. Fallbacks keep tokens
-    # signed before a SECRET_KEY rotation verifying until they expire.
-    secrets = [django_settings.SECRET_KEY, *getattr(django_settings, "SECRET_KEY_FALLBACKS", [])]
-    size = MIN_HMAC_KEY_BYTES[algorithm]
-    return KeySet(tuple(hmac_key(derive_key(str(s).encode(), label, size), algorithm) for s in secrets))
+def _key_list(value: object) -> KeySet:
+    try:
+        return build_key_set(value)
+    except ConfigInvalid as exc:
+        raise Invalid("a key list", check_id="jwtauth.E006", message=f"{{name}} {exc.reason}.") from None
 
 
-def _build() -> JWTAuthSettings:
-    merged, problems = validate()
-    if problems:
-        raise ConfigInvalid("; ".join(f"{p.check_id}: {p.message}" for p in problems))
-    m: dict[str, Any] = merged
-    algorithm = m["ALGORITHM"]
-    common = {"leeway": m["LEEWAY"], "issuer": m["ISSUER"], "audience": m["AUDIENCE"]}
-    return JWTAuthSettings(
-        access=TokenPolicy(
-            keys=_key_set(m["ACCESS_TOKEN_KEYS"] or m["ACCESS_TOKEN_SIGNING_KEY"], "access-token", algorithm),
-            lifetime=m["ACCESS_TOKEN_LIFETIME"],
-            **common,
-        ),
-        refresh=TokenPolicy(
-            keys=_key_set(m["REFRESH_TOKEN_KEYS"] or m["REFRESH_TOKEN_SIGNING_KEY"], "refresh-token", algorithm),
-            lifetime=m["REFRESH_TOKEN_LIFETIME"],
-            **common,
-        ),
-        auth_header_types=m["AUTH_HEADER_TYPES"],
-        refresh_cookie_name=m["REFRESH_COOKIE_NAME"],
-        refresh_cookie_path=m["REFRESH_COOKIE_PATH"],
-        refresh_cookie_domain=m["REFRESH_COOKIE_DOMAIN"],
-        refresh_cookie_secure=m["REFRESH_COOKIE_SECURE"],
-        refresh_cookie_samesite=m["REFRESH_COOKIE_SAMESITE"],
-        refresh_reuse_grace_period=m["REFRESH_REUSE_GRACE_PERIOD"],
-        user_serializer=m["USER_SERIALIZER"],
-        password_max_length=m["PASSWORD_MAX_LENGTH"],
-        login_max_body_bytes=m["LOGIN_MAX_BODY_BYTES"],
-        clock=m["CLOCK"],
-        jwks_max_age=m["JWKS_MAX_AGE"],
-        revocation_cache=m["REVOCATION_CACHE"],
-        revocation_cache_failure=m["REVOCATION_CACHE_FAILURE"],
-        max_sessions_per_user=m["MAX_SESSIONS_PER_USER"],
-        stateless_access_tokens=m["STATELESS_ACCESS_TOKENS"],
-        verified_tokens=VerifiedTokenCache(m["VERIFIED_TOKEN_CACHE_SIZE"]) if m["VERIFIED_TOKEN_CACHE_SIZE"] else None,
-        login_throttle_rates=MappingProxyType(m["LOGIN_THROTTLE_RATES"]),
-        login_throttle_cache=m["LOGIN_THROTTLE_CACHE"],
-        num_proxies=m["NUM_PROXIES"],
-    )
+def _named(parse: Any, name: str) -> Any:
+    """Fill ``{name}`` in a validator's own message with ``JWTAUTH['NAME']``."""
+
+    def wrapped(value: object) -> Any:
+        try:
+            return parse(value)
+        except Invalid as exc:
+            message = exc.message.replace("{name}", f"JWTAUTH[{name!r}]") if exc.message else None
+            raise Invalid(exc.expected, check_id=exc.check_id, message=message) from None
+
+    return wrapped
+
+
+_THROTTLE_SCOPES = {"ip": "20/min", "account": "10/15min"}
+
+
+def _throttle_rates(value: object) -> Mapping[str, Rate | None]:
+    expected = f"a dict with keys from {sorted(_THROTTLE_SCOPES)} and rates such as '20/min' or '10/15min' (or None)"
+    if not isinstance(value, Mapping) or not set(value) <= set(_THROTTLE_SCOPES):
+        raise Invalid(expected)
+    try:
+        rates = {scope: None if t is None else parse_rate(t) for scope, t in {**_THROTTLE_SCOPES, **value}.items()}
+    except ConfigInvalid:
+        raise Invalid(expected) from None
+    return MappingProxyType(rates)
+
+
+_TOKENS, _COOKIE, _SESSIONS, _LOGIN = (
+    "Tokens and keys",
+    "The refresh cookie and login",
+    "Sessions and revocation",
+    "Login throttling",
+)
+
+
+class JWTAuthSettings(SettingsTable):
+    """The validated ``JWTAUTH`` settings: one attribute per setting, typed.
+
+    Derived objects (the token policies, the verified-token memo) are built once per
+    settings object.
+    """
+
+    namespace = "JWTAUTH"
+
+    # fmt: off
+    # Tokens and keys
+    access_token_lifetime = Setting(timedelta(minutes=5), duration(positive=True), "lifetime of an access token (`expires_in`)", _TOKENS, default_doc="`timedelta(minutes=5)`")
+    refresh_token_lifetime = Setting(timedelta(days=7), duration(positive=True), "lifetime of a refresh token; sliding: each rotation starts a new lifetime, and the session expires with its newest token", _TOKENS, default_doc="`timedelta(days=7)`")
+    algorithm = Setting("HS256", choice(*sorted(HMAC_ALGORITHMS)), "JWS algorithm of the derived/explicit HMAC keys (`HS256`, `HS384`, `HS512`)", _TOKENS)
+    access_token_signing_key = Setting(None, optional(_secret, "None, str or bytes"), "an HMAC secret for access tokens; `None` derives one from `SECRET_KEY` with HKDF-SHA256 under the label `access-token`", _TOKENS)
+    refresh_token_signing_key = Setting(None, optional(_secret, "None, str or bytes"), "the same for refresh tokens (label `refresh-token`): the two never share a key", _TOKENS)
+    access_token_keys = Setting(None, optional(_named(_key_list, "ACCESS_TOKEN_KEYS")), "a key list, newest (signer) first, for EdDSA/ES256/RS256/PS256/HS* and rotation; see [keys.md](keys.md). Exclusive with `ACCESS_TOKEN_SIGNING_KEY`", _TOKENS)
+    refresh_token_keys = Setting(None, optional(_named(_key_list, "REFRESH_TOKEN_KEYS")), "the same for refresh tokens", _TOKENS)
+    jwks_max_age = Setting(timedelta(minutes=5), duration(), "`Cache-Control: max-age` of `jwks/`", _TOKENS, default_doc="`timedelta(minutes=5)`")
+    leeway = Setting(timedelta(0), duration(), "clock skew tolerated on `exp`, `nbf`, `iat`", _TOKENS, default_doc="`0`")
+    issuer = Setting(None, optional(text()), "`iss` to set and require", _TOKENS)
+    audience = Setting(None, optional(text()), "`aud` to set and require; when unset a token carrying `aud` is rejected", _TOKENS)
+    auth_header_types = Setting(("Bearer",), scheme_names, "accepted `Authorization` schemes (case-insensitive), e.g. `[\"Bearer\", \"Token\"]`", _TOKENS)
+    stateless_access_tokens = Setting(False, boolean, "`True`: no per-request session check; a revoked session's access tokens keep working until they expire (at most `ACCESS_TOKEN_LIFETIME`); refresh still checks everything", _TOKENS)
+    verified_token_cache_size = Setting(10_000, integer(minimum=0), "per-process memo of access tokens whose signature verified (time claims are still checked every request); `0` disables", _TOKENS)
+    clock = Setting("jwtauth.core.clock.SystemClock", clock_object, "dotted path of a clock class, or an object with `now()` (a test seam)", _TOKENS)
+
+    # The refresh cookie and login
+    refresh_cookie_name = Setting("jwtauth_refresh", cookie_name, "a cookie-name token", _COOKIE)
+    refresh_cookie_path = Setting(None, optional(text(path=True)), "`None`: the prefix jwtauth is mounted at (e.g. `/api/auth/`), so the cookie only travels to the auth endpoints", _COOKIE)
+    refresh_cookie_domain = Setting(None, optional(text()), "host-only cookie", _COOKIE)
+    refresh_cookie_secure = Setting(True, boolean, "the `Secure` attribute", _COOKIE)
+    refresh_cookie_samesite = Setting("Lax", choice("Lax", "Strict", "None"), "`\"Lax\"`, `\"Strict\"` or `\"None\"` (needs `Secure`; for a front end on another site)", _COOKIE)
+    refresh_reuse_grace_period = Setting(timedelta(seconds=10), duration(), "after a rotation, the replaced refresh token is still answered (new access token, no new cookie) for this long; `0` disables", _COOKIE, default_doc="`timedelta(seconds=10)`")
+    user_serializer = Setting("jwtauth.api.serializers.UserSerializer", dotted_path, "dotted path of the serializer for the `user` object", _COOKIE)
+    password_max_length = Setting(4096, integer(minimum=1), "longer passwords are a 400 before any hashing", _COOKIE)
+    login_max_body_bytes = Setting(65536, integer(minimum=1), "larger bodies to login/refresh/logout/password change are a 413 before parsing", _COOKIE)
+
+    # Sessions and revocation
+    revocation_cache = Setting("default", optional(text(), "None or a CACHES alias"), "the `CACHES` alias holding session revocation state; `None`, or a process-local cache (LocMem, Dummy), means every request checks the database; see [revocation.md](revocation.md)", _SESSIONS)
+    revocation_cache_failure = Setting("database", choice("database", "reject"), "when the cache errors: `\"database\"` checks the database, `\"reject\"` answers 503 `revocation_unavailable`", _SESSIONS)
+    max_sessions_per_user = Setting(None, optional(integer(minimum=1), "None or a positive int"), "`None` (unlimited) or a cap on live sessions per user; the oldest are evicted on login", _SESSIONS)
+
+    # Login throttling
+    login_throttle_rates = Setting(dict(_THROTTLE_SCOPES), _throttle_rates, "failed logins allowed per client IP and per account; `None` turns one off; see [hardening.md](hardening.md)", _LOGIN)
+    login_throttle_cache = Setting("default", text(), "the `CACHES` alias holding the counters", _LOGIN)
+    num_proxies = Setting(0, integer(minimum=0), "trusted reverse proxies in front of Django; the client IP is the `X-Forwarded-For` entry they appended", _LOGIN)
+    # fmt: on
+
+    @functools.cached_property
+    def access(self) -> TokenPolicy:
+        """How access tokens are issued and verified."""
+        return self._policy(
+            self.access_token_keys, self.access_token_signing_key, "access-token", self.access_token_lifetime
+        )
+
+    @functools.cached_property
+    def refresh(self) -> TokenPolicy:
+        """How refresh tokens are issued and verified."""
+        return self._policy(
+            self.refresh_token_keys, self.refresh_token_signing_key, "refresh-token", self.refresh_token_lifetime
+        )
+
+    @functools.cached_property
+    def verified_tokens(self) -> VerifiedTokenCache | None:
+        """The per-process memo of verified access tokens (``None``: off)."""
+        size = self.verified_token_cache_size
+        return VerifiedTokenCache(size) if size else None
+
+    def _policy(self, keys: KeySet | None, explicit: bytes | None, label: str, lifetime: timedelta) -> TokenPolicy:
+        if keys is None:
+            if explicit is not None:
+                keys = KeySet((hmac_key(explicit, self.algorithm),))
+            else:
+                # Never use SECRET_KEY as-is: derive one key per purpose. Fallbacks keep
+                # tokens signed before a SECRET_KEY rotation verifying until they expire.
+                secrets = [django_settings.SECRET_KEY, *getattr(django_settings, "SECRET_KEY_FALLBACKS", [])]
+                size = MIN_HMAC_KEY_BYTES[self.algorithm]
+                keys = KeySet(
+                    tuple(hmac_key(derive_key(str(s).encode(), label, size), self.algorithm) for s in secrets)
+                )
+        return TokenPolicy(keys=keys, lifetime=lifetime, leeway=self.leeway, issuer=self.issuer, audience=self.audience)
+
+
+def _lifetimes(values: Mapping[str, Any]) -> list[SettingProblem]:
+    if values["REFRESH_TOKEN_LIFETIME"] <= values["ACCESS_TOKEN_LIFETIME"]:
+        return [SettingProblem("jwtauth.E004", "REFRESH_TOKEN_LIFETIME must be longer than ACCESS_TOKEN_LIFETIME.")]
+    return []
+
+
+def _hmac_key_lengths(values: Mapping[str, Any]) -> list[SettingProblem]:
+    algorithm, problems = values["ALGORITHM"], []
+    for name in ("ACCESS_TOKEN_SIGNING_KEY", "REFRESH_TOKEN_SIGNING_KEY"):
+        key = values[name]
+        if key is not None and len(key) < MIN_HMAC_KEY_BYTES[algorithm]:
+            problems.append(
+                SettingProblem(
+                    "jwtauth.E003",
+                    f"JWTAUTH[{name!r}] is {len(key)} bytes; {algorithm} needs at least "
+                    f"{MIN_HMAC_KEY_BYTES[algorithm]} (RFC 7518 §3.2).",
+                )
+            )
+    return problems
+
+
+def _one_key_source(values: Mapping[str, Any]) -> list[SettingProblem]:
+    return [
+        SettingProblem("jwtauth.E006", f"JWTAUTH sets both {keys!r} and {explicit!r}; keep one.")
+        for keys, explicit in (
+            ("ACCESS_TOKEN_KEYS", "ACCESS_TOKEN_SIGNING_KEY"),
+            ("REFRESH_TOKEN_KEYS", "REFRESH_TOKEN_SIGNING_KEY"),
+        )
+        if values[keys] is not None and values[explicit] is not None
+    ]
+
+
+JWTAuthSettings.rules = (_lifetimes, _hmac_key_lengths, _one_key_source)
+
+
+def validate(raw: object = None) -> tuple[dict[str, Any], list[SettingProblem]]:
+    """Merge ``JWTAUTH`` (or ``raw``) with the defaults and validate it.
+
+    Returns:
+        ``(values, problems)``; ``problems`` lists :class:`SettingProblem` with ids
+        ``jwtauth.E001`` (not a dict / unknown key), ``E002`` (wrong type or value),
+        ``E003`` (HMAC key shorter than RFC 7518 §3.2 allows), ``E004`` (refresh
+        lifetime not longer than access lifetime), ``E006`` (a key in
+        ``ACCESS_TOKEN_KEYS``/``REFRESH_TOKEN_KEYS`` is invalid, or the list clashes
+        with ``*_SIGNING_KEY``).
+    """
+    return JWTAuthSettings.validate(raw)
 
 
 @functools.cache
@@ -174,12 +238,12 @@ def get_settings() -> JWTAuthSettings:
         ConfigInvalid (``config_invalid``): ``JWTAUTH`` is invalid; the message lists
             every problem with its system check id.
     """
-    return _build()
+    return JWTAuthSettings.load()
 
 
 def now() -> datetime:
-    """The current time from the configured ``CLOCK`` (aware, UTC): the one time source of the
-    Django layers, so tests move it with a fake clock."""
+    """The current time from the configured ``CLOCK`` (aware, UTC): the one time source of
+    the Django layers, so tests move it with a fake clock."""
     return get_settings().clock.now()
 
 
@@ -190,3 +254,7 @@ _WATCHED = {"JWTAUTH", "SECRET_KEY", "SECRET_KEY_FALLBACKS"}
 def _reset(*, setting: str, **kwargs: object) -> None:
     if setting in _WATCHED:
         get_settings.cache_clear()
+
+
+if __name__ == "__main__":  # pragma: no cover  (python -m jwtauth.settings > reference)
+    print(JWTAuthSettings.reference())

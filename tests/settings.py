@@ -62,6 +62,13 @@ if os.environ.get("JWTAUTH_TEST_DB") == "postgres":
 else:
     DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
 
+# A second database that plays a lagging read replica: tests that install
+# tests.testapp.routers.ReadReplicaRouter put stale rows there on purpose.
+_replica: dict[str, object] = dict(DATABASES["default"])
+if _replica["NAME"] != ":memory:":
+    _replica["TEST"] = {"NAME": f"test_{_replica['NAME']}_replica"}
+DATABASES["replica"] = _replica  # type: ignore[assignment]
+
 # Fast hashing in tests; real deployments keep Django's defaults.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

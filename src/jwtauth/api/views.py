@@ -22,6 +22,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ..core.errors import InvalidCredentials, JWTAuthError, RefreshTokenMissing
+from ..sessions.receivers import password_upgrades_allowed
 from ..sessions.service import refresh_session, revoke_refresh_token
 from ..settings import get_settings
 from .authentication import JWTAuthentication
@@ -109,7 +110,8 @@ class LoginView(_CookieView):
         }
         # authenticate() runs the password hasher for unknown users too (timing) and
         # sends user_login_failed with the password scrubbed.
-        user = authenticate(request._request, **credentials)
+        with password_upgrades_allowed():
+            user = authenticate(request._request, **credentials)
         if user is None or getattr(user, "is_active", True) is False:
             record_login_failure(request, serializer.validated_data["username"])
             raise api_error(InvalidCredentials())

@@ -122,7 +122,9 @@ def load_session(sid: str, user_model: Any) -> tuple[RefreshSession, bool] | Non
         session_id = uuid.UUID(sid)
     except ValueError:  # a signed token with a sid that is not ours
         return None
-    alias = router.db_for_read(RefreshSession)
+    # The database that is written, never a replica: a lagging replica would still
+    # show a revoked family live, or a replaced refresh token as current.
+    alias = router.db_for_write(RefreshSession)
     connection = connections[alias]
     select = _select(alias, user_model)
     with connection.cursor() as cursor:

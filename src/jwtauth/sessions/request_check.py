@@ -44,12 +44,13 @@ def _can_authenticate(user: Any) -> bool:
 
 
 def load_user(pk: Any) -> Any:
-    """Load the user with primary key ``pk`` (one query).
+    """Load the user with primary key ``pk`` from the database that is written (one query).
 
     Raises:
         UserInactive (``user_inactive``): deleted or inactive.
     """
-    user = get_user_model()._default_manager.filter(pk=pk).first()
+    user_model = get_user_model()
+    user = user_model._default_manager.using(router.db_for_write(user_model)).filter(pk=pk).first()
     if user is None or not _can_authenticate(user):
         raise UserInactive()
     return user
@@ -76,7 +77,8 @@ def session_is_live(sid: str, user_pk: Any, *, user_model: Any = None) -> bool:
         session_id = uuid.UUID(sid)
     except ValueError:  # a signed token with a sid that is not ours
         raise TokenRevoked("sid is not a session id") from None
-    alias = router.db_for_read(RefreshSession)
+    # Always the database that is written: a lagging replica accepts a logged-out token.
+    alias = router.db_for_write(RefreshSession)
     connection = connections[alias]
     params = [
         RefreshSession._meta.pk.get_db_prep_value(session_id, connection),

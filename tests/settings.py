@@ -91,3 +91,35 @@ CACHES = {
 
 CSRF_TRUSTED_ORIGINS = ["http://localhost:3000"]
 STATIC_URL = "static/"  # the live server (fuzz tests) serves static files under it
+
+# django-allauth headless + jwtauth.contrib.allauth when allauth is installed (the
+# "allauth" extra); without it the rest of the suite runs unchanged and the tests in
+# tests/contrib/allauth skip.
+try:
+    import allauth  # noqa: F401
+except ImportError:  # pragma: no cover - depends on the environment
+    HAS_ALLAUTH = False
+else:
+    HAS_ALLAUTH = True
+
+if HAS_ALLAUTH:
+    INSTALLED_APPS += ["allauth", "allauth.account", "allauth.mfa", "allauth.headless", "jwtauth.contrib.allauth"]
+    MIDDLEWARE += [
+        "allauth.account.middleware.AccountMiddleware",
+        "jwtauth.contrib.allauth.middleware.AllauthSessionMiddleware",
+    ]
+    HEADLESS_ONLY = True
+    HEADLESS_CLIENTS = ("app",)
+    HEADLESS_TOKEN_STRATEGY = "jwtauth.contrib.allauth.strategy.JWTAuthTokenStrategy"
+    HEADLESS_FRONTEND_URLS = {
+        "account_confirm_email": "http://localhost:3000/account/verify-email/{key}",
+        "account_reset_password_from_key": "http://localhost:3000/account/password/reset/key/{key}",
+        "account_signup": "http://localhost:3000/account/signup",
+    }
+    ACCOUNT_LOGIN_METHODS = {"email"}
+    ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
+    ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+    ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+    ACCOUNT_LOGIN_BY_CODE_ENABLED = True
+    MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+    MFA_PASSKEY_LOGIN_ENABLED = True

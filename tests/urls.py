@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -11,3 +12,6 @@ urlpatterns = [
     path("api/pk/", PkView.as_view(), name="pk"),
     path("api/sso-login/", SsoLoginView.as_view(), name="sso-login"),
 ]
+
+if getattr(settings, "HAS_ALLAUTH", False):
+    urlpatterns.append(path("_allauth/", include("allauth.headless.urls")))

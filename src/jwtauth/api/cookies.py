@@ -17,13 +17,18 @@ from ..settings import JWTAuthSettings, get_settings
 __all__ = ["cookie_path", "delete_refresh_cookie", "read_refresh_cookie", "set_refresh_cookie"]
 
 
-def cookie_path(request: HttpRequest, conf: JWTAuthSettings) -> str:
+def cookie_path(request: HttpRequest, conf: JWTAuthSettings, *, namespace: str | None = None) -> str:
     """The refresh cookie's ``Path``: the setting, else the URL prefix jwtauth is
-    mounted at (e.g. ``/api/auth/``), so the cookie only travels to the auth endpoints."""
+    mounted at (e.g. ``/api/auth/``), so the cookie only travels to the auth endpoints.
+
+    ``namespace`` names jwtauth's URL namespace when the request was routed to a view
+    outside it (an integration setting the cookie); by default the request's own.
+    """
     if conf.refresh_cookie_path:
         return conf.refresh_cookie_path
-    match = getattr(request, "resolver_match", None)
-    namespace = match.namespace if match is not None and match.namespace else "jwtauth"
+    if namespace is None:
+        match = getattr(request, "resolver_match", None)
+        namespace = match.namespace if match is not None and match.namespace else "jwtauth"
     try:
         login_path = reverse(f"{namespace}:login")
     except NoReverseMatch:
@@ -50,14 +55,16 @@ def read_refresh_cookie(request: HttpRequest) -> str | None:
     return value or None
 
 
-def _set(response: HttpResponseBase, request: HttpRequest, value: str, max_age: int) -> None:
+def _set(
+    response: HttpResponseBase, request: HttpRequest, value: str, max_age: int, namespace: str | None = None
+) -> None:
     conf = get_settings()
     response.set_cookie(
         conf.refresh_cookie_name,
         value,
         max_age=max_age,
         expires="Thu, 01 Jan 1970 00:00:00 GMT" if max_age == 0 else None,
-        path=cookie_path(request, conf),
+        path=cookie_path(request, conf, namespace=namespace),
         domain=conf.refresh_cookie_domain,
         secure=conf.refresh_cookie_secure,
         httponly=True,
@@ -66,7 +73,11 @@ def _set(response: HttpResponseBase, request: HttpRequest, value: str, max_age: 
 
 
 def set_refresh_cookie(
-    response: HttpResponseBase, request: HttpRequest | Request, pair: TokenPair | IssuedToken
+    response: HttpResponseBase,
+    request: HttpRequest | Request,
+    pair: TokenPair | IssuedToken,
+    *,
+    namespace: str | None = None,
 ) -> None:
     """Set the refresh cookie as ``login/`` and ``refresh/`` do.
 
@@ -75,17 +86,18 @@ def set_refresh_cookie(
         request: the current request (Django or DRF); it decides the default ``Path``.
         pair: the :class:`~jwtauth.core.tokens.TokenPair` from
             :func:`jwtauth.tokens_for_user` (or a refresh token just issued).
+        namespace: jwtauth's URL namespace, for a view outside it (see :func:`cookie_path`).
 
     The cookie is ``HttpOnly`` with the configured ``Secure``, ``SameSite``, ``Domain``
     and ``Path``; its ``Max-Age`` is the refresh token's remaining lifetime in seconds.
     """
     http_request = request._request if isinstance(request, Request) else request
     if isinstance(pair, TokenPair):
-        _set(response, http_request, pair.refresh_token, pair.refresh_expires_in)
+        _set(response, http_request, pair.refresh_token, pair.refresh_expires_in, namespace)
     else:
-        _set(response, http_request, pair.token, pair.lifetime_seconds)
+        _set(response, http_request, pair.token, pair.lifetime_seconds, namespace)
 
 
-def delete_refresh_cookie(response: HttpResponseBase, request: HttpRequest) -> None:
+def delete_refresh_cookie(response: HttpResponseBase, request: HttpRequest, *, namespace: str | None = None) -> None:
     """Expire the refresh cookie with the same attributes it was set with."""
-    _set(response, request, "", 0)
+    _set(response, request, "", 0, namespace)

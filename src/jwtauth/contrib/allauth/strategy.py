@@ -101,6 +101,7 @@ class JWTAuthTokenStrategy(AbstractTokenStrategy):
                 user,
                 user_agent=request.META.get("HTTP_USER_AGENT", ""),
                 ip_address=client_ip(request),
+                request=request,
             )
         request.session[SESSION_KEY] = {"sid": str(result.session.pk), "user": str(user.pk)}
         request_refresh_cookie(request, result.refresh)

@@ -16,6 +16,7 @@ from typing import Any
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.request import Request
 
+from ..core import errors as e
 from ..core.errors import JWTAuthError, RevocationUnavailable, TokenInvalid
 from ..core.tokens import AccessClaims, verify_access_token
 from ..sessions.request_check import authenticate_access_claims, load_user
@@ -46,6 +47,19 @@ def _load_user_or_401(pk: Any) -> Any:
         raise BearerAuthenticationFailed(err.code, message_for(err)) from None
     except DATABASE_UNAVAILABLE as exc:
         raise service_unavailable(exc) from None
+
+
+#: What a view protected by :class:`JWTAuthentication` can answer with.
+BEARER_ERRORS: tuple[type[JWTAuthError], ...] = (
+    e.NotAuthenticated,
+    e.TokenInvalid,
+    e.TokenExpired,
+    e.KeyUnknown,
+    e.TokenRevoked,
+    e.UserInactive,
+    e.RevocationUnavailable,
+    e.ServiceUnavailable,
+)
 
 
 class JWTAuthentication(BaseAuthentication):

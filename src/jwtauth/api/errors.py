@@ -12,10 +12,11 @@ from typing import Any
 
 from django.db import InterfaceError, OperationalError
 from django.http import Http404
-from django.utils.translation import gettext_lazy as _
-from rest_framework import exceptions, status
+from django.utils.translation import gettext
+from rest_framework import exceptions
 from rest_framework.response import Response
 
+from ..core import errors as core_errors
 from ..core.errors import JWTAuthError
 
 __all__ = [
@@ -36,31 +37,6 @@ logger = logging.getLogger("jwtauth")
 DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
 _RETRY_AFTER_SECONDS = 5
 
-_MESSAGES: dict[str, Any] = {
-    "token_invalid": _("The access token is invalid."),
-    "token_expired": _("The access token has expired."),
-    "key_unknown": _("The access token was signed with an unknown key."),
-    "token_revoked": _("The access token has been revoked."),
-    "user_inactive": _("The user is inactive or no longer exists."),
-    "refresh_token_missing": _("No refresh token was sent."),
-    "refresh_token_invalid": _("The refresh token is invalid."),
-    "refresh_token_expired": _("The refresh token has expired."),
-    "refresh_token_revoked": _("The refresh token has been revoked."),
-    "refresh_token_reused": _("The refresh token was already used; the session has been revoked."),
-    "invalid_credentials": _("Unable to log in with the provided credentials."),
-    "csrf_failed": _("CSRF check failed."),
-    "jwks_unavailable": _("The keys to verify the access token are temporarily unavailable."),
-    "revocation_unavailable": _("Session state is temporarily unavailable; try again."),
-    "service_unavailable": _("The service is temporarily unavailable; try again."),
-}
-
-_STATUS = {
-    "csrf_failed": status.HTTP_403_FORBIDDEN,
-    "config_invalid": status.HTTP_500_INTERNAL_SERVER_ERROR,
-    "jwks_unavailable": status.HTTP_503_SERVICE_UNAVAILABLE,
-    "revocation_unavailable": status.HTTP_503_SERVICE_UNAVAILABLE,
-}
-
 
 class JWTAuthAPIError(exceptions.APIException):
     """A DRF exception whose body is already ``{"detail", "code"}``."""
@@ -80,10 +56,11 @@ class BearerAuthenticationFailed(exceptions.AuthenticationFailed):
 
 
 class RequestTooLarge(JWTAuthAPIError):
+    """413 ``request_too_large`` as a DRF exception (raised while parsing)."""
+
     def __init__(self) -> None:
-        super().__init__(
-            "request_too_large", _("The request body is too large."), status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-        )
+        err = core_errors.RequestTooLarge()
+        super().__init__(err.code, message_for(err), err.status)
 
 
 class ServiceUnavailable(JWTAuthAPIError):
@@ -93,7 +70,8 @@ class ServiceUnavailable(JWTAuthAPIError):
     """
 
     def __init__(self) -> None:
-        super().__init__("service_unavailable", _MESSAGES["service_unavailable"], status.HTTP_503_SERVICE_UNAVAILABLE)
+        err = core_errors.ServiceUnavailable()
+        super().__init__(err.code, message_for(err), err.status)
         self.wait = _RETRY_AFTER_SECONDS  # DRF's handler turns it into Retry-After
 
 
@@ -108,13 +86,24 @@ def service_unavailable(exc: Exception) -> ServiceUnavailable:
     return ServiceUnavailable()
 
 
-def message_for(err: JWTAuthError) -> Any:
-    return _MESSAGES.get(err.code, _("Authentication failed."))
+def message_for(err: JWTAuthError | type[JWTAuthError]) -> str:
+    """The error's message in the active language (its ``default_detail``, translated)."""
+    return gettext(err.default_detail)
 
 
 def api_error(err: JWTAuthError) -> JWTAuthAPIError:
-    """The DRF exception for a jwtauth error (401 unless the code says otherwise)."""
-    return JWTAuthAPIError(err.code, message_for(err), _STATUS.get(err.code, status.HTTP_401_UNAUTHORIZED))
+    """The DRF exception for a jwtauth error: its status, ``{"detail", "code"}``."""
+    return JWTAuthAPIError(err.code, message_for(err), err.status)
+
+
+def error_codes(errors: tuple[type[JWTAuthError], ...]) -> dict[int, tuple[str, ...]]:
+    """The codes of declared errors grouped by HTTP status, in declaration order (for the
+    OpenAPI schema and the docs' error tables)."""
+    by_status: dict[int, tuple[str, ...]] = {}
+    for err in errors:
+        if err.code not in by_status.get(err.status, ()):
+            by_status[err.status] = (*by_status.get(err.status, ()), err.code)
+    return dict(sorted(by_status.items()))
 
 
 def bearer_challenge(realm: str, err: JWTAuthError | None = None) -> str:
@@ -155,7 +144,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     data = response.data
     if isinstance(exc, exceptions.ValidationError):
         errors = data if isinstance(data, dict) else {"non_field_errors": data}
-        response.data = {"detail": _("Invalid input."), "code": "invalid_request", "errors": errors}
+        response.data = {
+            "detail": message_for(core_errors.InvalidRequest),
+            "code": core_errors.InvalidRequest.code,
+            "errors": errors,
+        }
     elif isinstance(data, dict) and "code" not in data:
         if isinstance(exc, Http404):
             code = "not_found"

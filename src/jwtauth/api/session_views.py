@@ -22,12 +22,13 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from ..core import errors as e
 from ..sessions.models import RefreshSession
 from ..sessions.queries import live_sessions
 from ..sessions.receivers import HANDLED_PASSWORD_CHANGE
 from ..sessions.revoke import revoke_one_session, revoke_user_sessions
 from ..settings import get_settings
-from .authentication import JWTAuthentication
+from .authentication import BEARER_ERRORS, JWTAuthentication
 from .cookies import delete_refresh_cookie
 from .parsers import StrictJSONParser, check_body_size
 from .serializers import password_change_serializer_class
@@ -48,6 +49,8 @@ class LogoutAllView(_BearerView):
 
     Responses: 204 with the refresh cookie cleared; 401; 503 ``revocation_unavailable``.
     """
+
+    errors = BEARER_ERRORS
 
     def post(self, request: Request) -> Response:
         revoke_user_sessions(request.user.pk, reason="logout_all")
@@ -75,6 +78,8 @@ class SessionListView(_BearerView):
     "user_agent", "ip_address", "current"}]}`` (times ISO 8601 UTC); 401.
     """
 
+    errors = BEARER_ERRORS
+
     def get(self, request: Request) -> Response:
         sid = request.auth.sid  # type: ignore[union-attr]
         return Response({"sessions": [_session_data(s, sid) for s in live_sessions(request.user.pk)]})
@@ -87,6 +92,8 @@ class SessionDetailView(_BearerView):
     session); 404 ``not_found`` for an id that is malformed, revoked, expired or
     another user's, alike; 401; 503 ``revocation_unavailable``.
     """
+
+    errors = (*BEARER_ERRORS, e.NotFound)
 
     def delete(self, request: Request, session_id: str) -> Response:
         if not revoke_one_session(request.user.pk, session_id):
@@ -107,6 +114,15 @@ class PasswordChangeView(_BearerView):
     ``errors.new_password`` (the validators' messages); 401; 413
     ``request_too_large``; 503 ``revocation_unavailable`` (nothing changed).
     """
+
+    errors = (
+        e.InvalidRequest,
+        e.ParseError,
+        e.RequestTooLarge,
+        e.UnsupportedMediaType,
+        e.Throttled,
+        *BEARER_ERRORS,
+    )
 
     def post(self, request: Request) -> Response:
         conf = get_settings()

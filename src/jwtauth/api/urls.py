@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.urls import URLPattern, path
 from rest_framework.views import APIView
 
+from ..core.errors import ERRORS
 from .jwks import JWKSView
 from .session_views import LogoutAllView, PasswordChangeView, SessionDetailView, SessionListView
 from .views import CsrfTokenView, LoginView, LogoutView, RefreshView, UserView
@@ -31,3 +32,19 @@ urlpatterns = [
     *_both("sessions/<str:session_id>", SessionDetailView, "session"),
     *_both("password/change", PasswordChangeView, "password-change"),
 ]
+
+
+def error_reference() -> str:
+    """The Markdown table of every error code, its status, its message and the endpoints
+    that declare it (``docs/errors.md`` is this text; a test keeps them equal)."""
+    endpoints: dict[str, list[str]] = {}
+    for pattern in urlpatterns:
+        view = getattr(pattern.callback, "view_class", None)
+        if pattern.name and view is not None:
+            for err in getattr(view, "errors", ()):
+                endpoints.setdefault(err.code, []).append(f"`{pattern.pattern}`")
+    rows = ["| code | status | message | endpoints |", "|---|---|---|---|"]
+    for code, err in sorted(ERRORS.items(), key=lambda item: (item[1].status, item[0])):
+        where = ", ".join(endpoints.get(code, [])) or "(any view using the DRF classes)"
+        rows.append(f"| `{code}` | {err.status} | {err.default_detail} | {where} |")
+    return "\n".join(rows) + "\n"

@@ -8,7 +8,7 @@ Every response that carries a token is ``Cache-Control: no-store`` (RFC 6749 §5
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
+from typing import Any, ClassVar
 
 from django.contrib.auth import authenticate
 from django.middleware.csrf import get_token
@@ -21,11 +21,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from ..core import errors as e
 from ..core.errors import InvalidCredentials, JWTAuthError, RefreshTokenMissing
 from ..sessions.receivers import password_upgrades_allowed
 from ..sessions.service import refresh_session, revoke_refresh_token
 from ..settings import get_settings
-from .authentication import JWTAuthentication
+from .authentication import BEARER_ERRORS, JWTAuthentication
 from .cookies import delete_refresh_cookie, read_refresh_cookie, set_refresh_cookie
 from .csrf import enforce_csrf, enforce_trusted_origin
 from .errors import api_error, exception_handler
@@ -67,6 +68,8 @@ class JWTAuthAPIView(APIView):
     ``{"detail", "code"}``, no-store."""
 
     renderer_classes = (JSONRenderer,)
+    #: Every error this view can answer with; the OpenAPI schema and the docs list these.
+    errors: ClassVar[tuple[type[JWTAuthError], ...]] = ()
 
     def get_exception_handler(self) -> Any:
         return exception_handler
@@ -95,6 +98,17 @@ class LoginView(_CookieView):
         ``request_too_large``; 429 ``throttled`` with ``Retry-After`` after too many
         failed logins from this IP or for this account (only failures count).
     """
+
+    errors = (
+        e.InvalidRequest,
+        e.ParseError,
+        e.InvalidCredentials,
+        e.CsrfFailed,
+        e.RequestTooLarge,
+        e.UnsupportedMediaType,
+        e.Throttled,
+        e.ServiceUnavailable,
+    )
 
     def post(self, request: Request) -> Response:
         conf = get_settings()
@@ -143,6 +157,18 @@ class RefreshView(_CookieView):
         ``_revoked``/``_reused`` with the cookie cleared; 403 ``csrf_failed``.
     """
 
+    errors = (
+        e.ParseError,
+        e.RefreshTokenMissing,
+        e.RefreshTokenInvalid,
+        e.RefreshTokenExpired,
+        e.RefreshTokenRevoked,
+        e.RefreshTokenReused,
+        e.CsrfFailed,
+        e.RequestTooLarge,
+        e.ServiceUnavailable,
+    )
+
     def post(self, request: Request) -> Response:
         token = read_refresh_cookie(request._request)
         if token is None:
@@ -179,6 +205,8 @@ class LogoutView(_CookieView):
     Responses: 204; 403 ``csrf_failed``.
     """
 
+    errors = (e.ParseError, e.CsrfFailed, e.RequestTooLarge, e.RevocationUnavailable, e.ServiceUnavailable)
+
     def post(self, request: Request) -> Response:
         token = read_refresh_cookie(request._request)
         response = Response(status=status.HTTP_204_NO_CONTENT)
@@ -210,6 +238,8 @@ class CsrfTokenView(_CookieView):
 
 class UserView(JWTAuthAPIView):
     """``GET user/``: the authenticated user. 200 ``{"user": {...}}``; 401 otherwise."""
+
+    errors = BEARER_ERRORS
 
     authentication_classes = (JWTAuthentication,)
     permission_classes = (IsAuthenticated,)

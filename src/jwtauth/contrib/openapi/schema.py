@@ -35,6 +35,9 @@ from drf_spectacular.utils import (
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.request import Request
 
+from ...api.errors import error_codes
+from ...api.session_views import LogoutAllView, PasswordChangeView, SessionDetailView, SessionListView
+from ...api.views import LoginView, LogoutView, RefreshView, UserView
 from ...settings import get_settings
 
 __all__ = [
@@ -45,53 +48,20 @@ __all__ = [
     "error_schema",
 ]
 
-#: The ``code`` values each endpoint can answer with, by HTTP status.
+#: The ``code`` values each endpoint can answer with, by HTTP status: generated from the
+#: errors each view declares (``errors`` on the view class), never written here.
 ERROR_CODES: dict[str, dict[int, tuple[str, ...]]] = {
-    "login": {
-        400: ("invalid_request", "parse_error"),
-        401: ("invalid_credentials",),
-        403: ("csrf_failed",),  # a browser Origin that is not trusted (login CSRF)
-        413: ("request_too_large",),
-        415: ("unsupported_media_type",),
-        429: ("throttled",),
-        503: ("service_unavailable",),
-    },
-    "refresh": {
-        400: ("parse_error",),  # a malformed form body, read for a form-encoded CSRF token
-        401: (
-            "refresh_token_missing",
-            "refresh_token_invalid",
-            "refresh_token_expired",
-            "refresh_token_revoked",
-            "refresh_token_reused",
-        ),
-        403: ("csrf_failed",),
-        413: ("request_too_large",),  # a body over LOGIN_MAX_BODY_BYTES
-        503: ("service_unavailable",),
-    },
-    "logout": {
-        400: ("parse_error",),
-        403: ("csrf_failed",),
-        413: ("request_too_large",),
-        503: ("revocation_unavailable", "service_unavailable"),
-    },
-    "user": {
-        401: ("not_authenticated", "token_invalid", "token_expired", "key_unknown", "token_revoked", "user_inactive"),
-        503: ("revocation_unavailable", "service_unavailable"),
-    },
-}
-# 503 service_unavailable (with Retry-After): the database is unreachable.
-_BEARER_401 = ERROR_CODES["user"][401]
-_BEARER_503 = ERROR_CODES["user"][503]
-ERROR_CODES["logout-all"] = {401: _BEARER_401, 503: _BEARER_503}
-ERROR_CODES["sessions"] = {401: _BEARER_401, 503: _BEARER_503}
-ERROR_CODES["session"] = {401: _BEARER_401, 404: ("not_found",), 503: _BEARER_503}
-ERROR_CODES["password-change"] = {
-    400: ("invalid_request", "parse_error"),
-    401: _BEARER_401,
-    413: ("request_too_large",),
-    415: ("unsupported_media_type",),
-    503: _BEARER_503,
+    name: error_codes(view.errors)
+    for name, view in {
+        "login": LoginView,
+        "refresh": RefreshView,
+        "logout": LogoutView,
+        "user": UserView,
+        "logout-all": LogoutAllView,
+        "sessions": SessionListView,
+        "session": SessionDetailView,
+        "password-change": PasswordChangeView,
+    }.items()
 }
 
 _STRING = {"type": "string"}

@@ -33,6 +33,7 @@ Deployment (how jwtauth sits in the project):
 ``jwtauth.W113``   ``REFRESH_TOKEN_LIFETIME`` over 90 days
 ``jwtauth.W114``   one explicit signing key for access and refresh tokens
 ``jwtauth.W115``   an explicit signing key equal to ``SECRET_KEY``
+``jwtauth.W116``   CORS settings without django-cors-headers installed and first
 =================  ===========================================================
 
 Resource server: ``jwtauth.E201``, ``JWTAUTH_RESOURCE_SERVER`` is set but invalid
@@ -62,6 +63,9 @@ _MAX_GRACE_PERIOD = timedelta(minutes=1)
 _MAX_REFRESH_LIFETIME = timedelta(days=90)
 _LOCAL_CACHES = ("django.core.cache.backends.locmem.LocMemCache",)
 _DUMMY_CACHES = ("django.core.cache.backends.dummy.DummyCache",)
+_CORS_APP = "corsheaders"
+_CORS_MIDDLEWARE = "corsheaders.middleware.CorsMiddleware"
+_COMMON_MIDDLEWARE = "django.middleware.common.CommonMiddleware"
 
 
 def _cors_allows_any_origin() -> bool:
@@ -253,6 +257,38 @@ def check_deployment(values: Mapping[str, Any] | None = None) -> list[CheckMessa
     ]
 
 
+def check_cors_installed() -> list[CheckMessage]:
+    """``jwtauth.W116``: CORS settings are present but django-cors-headers cannot apply them.
+
+    Without the app and its middleware the ``CORS_*`` settings are inert: the browser gets no
+    ``Access-Control-Allow-Origin`` for the front end and hides every answer from it. Below
+    ``CommonMiddleware`` the middleware misses the responses that one answers itself (the
+    redirect to the slash URL), which the browser then reports as CORS failures.
+    """
+    configured = sorted(name for name in dir(settings) if name.startswith("CORS_") and getattr(settings, name))
+    if not configured:
+        return []
+    middleware = list(getattr(settings, "MIDDLEWARE", None) or [])
+    problems = []
+    if not apps.is_installed(_CORS_APP):
+        problems.append(f"{_CORS_APP!r} is not in INSTALLED_APPS")
+    if _CORS_MIDDLEWARE not in middleware:
+        problems.append(f"{_CORS_MIDDLEWARE!r} is not in MIDDLEWARE")
+    elif _COMMON_MIDDLEWARE in middleware and middleware.index(_CORS_MIDDLEWARE) > middleware.index(_COMMON_MIDDLEWARE):
+        problems.append(f"{_CORS_MIDDLEWARE!r} comes after {_COMMON_MIDDLEWARE!r} in MIDDLEWARE")
+    if not problems:
+        return []
+    return [
+        Warning(
+            f"{', '.join(configured)} {'is' if len(configured) == 1 else 'are'} set but "
+            f"{'; '.join(problems)}: a front end on another origin cannot read the API's answers.",
+            hint=f"pip install django-cors-headers, add {_CORS_APP!r} to INSTALLED_APPS and put "
+            f"{_CORS_MIDDLEWARE!r} first in MIDDLEWARE (above CommonMiddleware).",
+            id="jwtauth.W116",
+        )
+    ]
+
+
 def check_urls() -> list[CheckMessage]:
     """``jwtauth.W109`` when ``reverse("jwtauth:login")`` fails."""
     try:
@@ -282,4 +318,4 @@ def check_jwtauth(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     messages += check_settings(values)
     if problems:  # the values are not all typed: the deployment checks would misread them
         return messages
-    return [*messages, *check_deployment(values), *check_urls()]
+    return [*messages, *check_deployment(values), *check_cors_installed(), *check_urls()]

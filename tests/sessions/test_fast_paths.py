@@ -3,6 +3,7 @@ two raw statements that behave as the ORM would."""
 
 from __future__ import annotations
 
+import os
 import uuid
 from typing import Any
 
@@ -17,9 +18,9 @@ from jwtauth import signals
 from jwtauth.core.errors import RefreshTokenRevoked
 from jwtauth.sessions._sql import load_session
 from jwtauth.sessions.models import RefreshSession
-from jwtauth.sessions.revocation import CacheVerdict, _reader, lookup, mark_revoked
+from jwtauth.sessions.revocation import CacheVerdict, _reader, lookup, mark_live, mark_revoked
 from jwtauth.sessions.service import refresh_session, start_session
-from tests.conftest import REDIS_URL, FakeClock
+from tests.conftest import REDIS_URL, FakeClock, _use_shared_cache
 
 pytestmark = pytest.mark.django_db
 
@@ -64,6 +65,74 @@ def test_redis_state_is_read_from_the_primary(settings: Any) -> None:
     assert lookup(SID) == (CacheVerdict.REVOKED, None)
     with pytest.raises(RedisConnectionError):
         caches["shared"].get("jwtauth:sid:" + SID)
+
+
+def _client_id(connection: Any) -> int:
+    connection.send_command("CLIENT", "ID")
+    return int(connection.read_response())
+
+
+@pytest.mark.redis
+def test_redis_reads_share_one_held_connection(settings: Any) -> None:
+    _use_shared_cache("redis", settings)
+    cache = caches["shared"]
+    mark_live(SID, 7, cache=cache)
+    reader = _reader(cache)
+    assert lookup(SID, cache=cache) == (CacheVerdict.LIVE, "7")
+    held = reader.connection  # type: ignore[attr-defined]
+    first = _client_id(held)
+    for _ in range(3):
+        assert lookup(SID, cache=cache) == (CacheVerdict.LIVE, "7")
+    assert reader.connection is held  # type: ignore[attr-defined]
+    assert _client_id(held) == first  # the same server-side client: no reconnect, no pool
+
+
+@pytest.mark.redis
+def test_redis_reader_reconnects_after_the_server_drops_it(settings: Any) -> None:
+    """Redis restarted or the idle connection was killed: the next read reconnects
+    (redis-py's Retry, as ``redis.Redis`` does) instead of failing a request."""
+    import redis
+
+    _use_shared_cache("redis", settings)
+    settings.JWTAUTH = {**settings.JWTAUTH, "REVOCATION_CACHE_FAILURE": "reject"}
+    cache = caches["shared"]
+    mark_revoked([SID])
+    assert lookup(SID, cache=cache) == (CacheVerdict.REVOKED, None)
+    reader = _reader(cache)
+    old = _client_id(reader.connection)  # type: ignore[attr-defined]
+    redis.Redis.from_url(REDIS_URL).client_kill_filter(_id=old)
+    assert lookup(SID, cache=cache) == (CacheVerdict.REVOKED, None)
+    assert _client_id(reader.connection) != old  # type: ignore[attr-defined]
+
+
+@pytest.mark.redis
+def test_a_forked_child_reads_on_a_connection_of_its_own(settings: Any) -> None:
+    """A worker forked after the parent read (gunicorn --preload) must never share the
+    parent's socket: both would read each other's replies, e.g. a "live" for a revoked
+    session."""
+    _use_shared_cache("redis", settings)
+    cache = caches["shared"]
+    mark_revoked([SID])
+    assert lookup(SID, cache=cache) == (CacheVerdict.REVOKED, None)
+    reader = _reader(cache)
+    parent = _client_id(reader.connection)  # type: ignore[attr-defined]
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: report its verdict and its connection, never return into pytest
+        code = 1
+        try:
+            verdict = lookup(SID, cache=cache)[0].value
+            os.write(write_end, f"{verdict} {_client_id(reader.connection)}".encode())  # type: ignore[attr-defined]
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    with os.fdopen(read_end) as answer:
+        verdict, child = answer.read().split()
+    os.waitpid(pid, 0)
+    assert verdict == CacheVerdict.REVOKED.value
+    assert int(child) != parent
+    assert _client_id(reader.connection) == parent  # type: ignore[attr-defined]
 
 
 def test_refresh_is_two_queries_and_updates_the_session(user: Any, clock: FakeClock) -> None:

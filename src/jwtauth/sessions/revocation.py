@@ -16,10 +16,12 @@ tombstone). The rules that keep it correct across processes:
   is never used: every request then checks the database.
 
 The per-request read is the hot path. Django's ``RedisCache`` builds a new
-``redis.Redis`` client object for every operation, which costs about as much as the
-round trip itself; :func:`lookup` therefore reads through one client per cache object,
-over that cache's own connection pool, key function and serializer, and always from the
-primary (the first ``LOCATION``), so a lagging replica can never hide a tombstone.
+``redis.Redis`` client object for every operation, and each command checks a connection
+out of the pool and back in; together that costs more than the round trip itself.
+:func:`lookup` therefore reads on one connection per cache object (so per thread) with
+that cache's own connection settings, key function and serializer, and always from the
+primary (the first ``LOCATION``), so a lagging replica can never hide a tombstone. Every
+request still makes its round trip: nothing "live" is remembered in the process.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from __future__ import annotations
 import copy
 import enum
 import logging
+import os
+import threading
 from collections.abc import Callable, Iterable
 from datetime import timedelta
 from typing import Any
@@ -95,22 +99,88 @@ def _failed(operation: str) -> None:
     logger.error("jwtauth: revocation cache %s failed", operation)
 
 
+class _RedisReader:
+    """``GET`` one key of a Django ``RedisCache`` on a connection of its own.
+
+    A pooled ``redis.Redis.get()`` checks a connection out of the pool and back in for
+    every command, about half the cost of the read on loopback. This reader holds one
+    ``redis.Connection``, built from the cache's primary pool (``connection_class`` and
+    ``connection_kwargs``: same address, credentials, timeouts and parser, hiredis when
+    installed), and reads with redis-py's ``send_command()`` / ``read_response()``. A
+    held connection that the server dropped while idle is retried once on a fresh one,
+    as the pool's checkout check would have reconnected it. Django keeps one cache
+    object per alias and thread, so each thread gets its own connection; a lock still
+    serialises callers that share one. After a ``fork()`` the child opens its own
+    connection: two processes must never read each other's replies on one socket.
+    """
+
+    __slots__ = ("_connection", "_connection_error", "_is_warm", "_loads", "_lock", "_make_key", "_pid", "_pool")
+
+    def __init__(
+        self,
+        pool: Any,
+        make_key: Callable[[str], str],
+        loads: Callable[[bytes], Any],
+        connection_error: type[Exception],
+    ) -> None:
+        self._pool, self._make_key, self._loads = pool, make_key, loads
+        self._connection_error = connection_error  # redis.ConnectionError: redis is optional here
+        self._lock = threading.Lock()
+        self._connection: Any = None
+        self._pid = 0
+        self._is_warm = False  # the held connection has answered since it (re)connected
+
+    @property
+    def connection(self) -> Any:
+        """This process's connection (built on first use; not connected until a read)."""
+        if self._pid != os.getpid() or self._connection is None:
+            self._connection = self._pool.connection_class(**self._pool.connection_kwargs)
+            self._pid = os.getpid()
+            self._is_warm = False
+        return self._connection
+
+    def __call__(self, key: str) -> Any:
+        name = self._make_key(key)
+        with self._lock:
+            connection = self.connection
+            try:
+                try:
+                    value = self._get(connection, name)
+                except self._connection_error:
+                    if not self._is_warm:
+                        raise
+                    # A held connection that had worked: the server restarted or
+                    # dropped it while idle (the pool would have noticed at checkout).
+                    # GET is idempotent; one try on a fresh connection tells an outage
+                    # apart from that.
+                    connection.disconnect()
+                    value = self._get(connection, name)
+            except BaseException:
+                connection.disconnect()  # never leave a reply unread on the socket
+                self._is_warm = False
+                raise
+            self._is_warm = True
+        return None if value is None else self._loads(value)
+
+    @staticmethod
+    def _get(connection: Any, name: str) -> Any:
+        connection.send_command("GET", name)
+        return connection.read_response()
+
+
 def _redis_reader(cache: RedisCache) -> Callable[[str], Any] | None:
-    # Django's RedisCacheClient (private, unchanged since Django 4.0): its pool, its
-    # serializer. None when the internals differ: then cache.get() is used.
+    # Django's RedisCacheClient (private, unchanged since Django 4.0): its primary pool,
+    # its serializer. None when the internals differ: then cache.get() is used.
     try:
         backend = cache._cache
-        client = backend.get_client(None, write=True)  # the primary: see the module docstring
+        pool = backend.get_client(None, write=True).connection_pool  # the primary: see the module docstring
         loads = backend._serializer.loads  # type: ignore[attr-defined]
+        connection_error = backend._lib.ConnectionError  # type: ignore[attr-defined]  # Django's redis module
     except AttributeError:
         return None
-    make_key = cache.make_key
-
-    def read(key: str) -> Any:
-        value = client.get(make_key(key))
-        return None if value is None else loads(value)
-
-    return read
+    if not (hasattr(pool, "connection_class") and hasattr(pool, "connection_kwargs")):  # redis-py's pool API
+        return None
+    return _RedisReader(pool, cache.make_key, loads, connection_error)
 
 
 def _reader(cache: BaseCache) -> Callable[[str], Any]:

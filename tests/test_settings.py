@@ -11,7 +11,7 @@ import pytest
 
 from jwtauth._settings_table import Setting
 from jwtauth.core.errors import ConfigInvalid
-from jwtauth.settings import JWTAuthSettings, get_settings, validate
+from jwtauth.settings import JWTAuthSettings, ResourceServerSettings, get_settings, validate
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "settings.md"
 
@@ -23,6 +23,15 @@ def test_the_docs_reference_is_the_table() -> None:
     assert documented.group(1).strip() == JWTAuthSettings.reference().strip(), (
         "docs/settings.md is out of date: regenerate it with `python -m jwtauth.settings`"
     )
+
+
+def test_the_docs_resource_server_reference_is_the_table() -> None:
+    text = DOCS.read_text()
+    documented = re.search(
+        r"<!-- resource-server-reference:start -->\n(.*?)<!-- resource-server-reference:end -->", text, re.S
+    )
+    assert documented is not None
+    assert documented.group(1).strip() == ResourceServerSettings.reference().strip()
 
 
 def test_every_setting_is_documented_once() -> None:

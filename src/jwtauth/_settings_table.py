@@ -171,8 +171,7 @@ class SettingsTable:
         table = {s.name: s for s in cls.settings()}
         values: dict[str, Any] = {}
         if not isinstance(raw, Mapping):
-            for name, setting in table.items():
-                values[name] = setting.validate(setting.default)
+            values = {name: setting.default for name, setting in table.items()}
             return values, [SettingProblem(cls.unknown_id, f"{cls.namespace} must be a dict.")]
         problems = [
             SettingProblem(cls.unknown_id, f"{cls.namespace} has an unknown key {name!r}.")

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from django.apps import AppConfig, apps
-from django.conf import settings
 
 
 class JWTAuthConfig(AppConfig):
@@ -14,9 +13,6 @@ class JWTAuthConfig(AppConfig):
         from .sessions import receivers
 
         receivers.connect()
-
-        if hasattr(settings, "JWTAUTH_RESOURCE_SERVER"):
-            from .contrib import resource_server  # noqa: F401  (registers check jwtauth.E201)
 
         if apps.is_installed("drf_spectacular"):
             from .contrib import openapi  # noqa: F401  (registers the OpenAPI extensions)

@@ -52,9 +52,9 @@ from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from django.urls import NoReverseMatch, reverse
 
-from .settings import validate
+from .settings import ResourceServerSettings, validate
 
-__all__ = ["check_deployment", "check_jwtauth", "check_settings", "check_urls"]
+__all__ = ["check_deployment", "check_jwtauth", "check_resource_server_settings", "check_settings", "check_urls"]
 
 _FOREIGN_ORIGIN = "https://jwtauth-check.invalid"
 _MAX_ACCESS_LIFETIME = timedelta(hours=1)
@@ -319,3 +319,17 @@ def check_jwtauth(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     if problems:  # the values are not all typed: the deployment checks would misread them
         return messages
     return [*messages, *check_deployment(values), *check_cors_installed(), *check_urls()]
+
+
+@register(Tags.security)
+def check_resource_server_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """``jwtauth.E201``: ``JWTAUTH_RESOURCE_SERVER``, when set, is valid (each problem one
+    message). Registered when this module is imported, which
+    :mod:`jwtauth.contrib.resource_server` does: it runs with or without ``jwtauth`` in
+    ``INSTALLED_APPS``, so a bad setting stops ``manage.py check``/``runserver`` instead of
+    answering 500 on the first request with a token. Nothing is fetched.
+    """
+    if not hasattr(settings, ResourceServerSettings.namespace):
+        return []
+    _values, problems = ResourceServerSettings.validate()
+    return [Error(p.message, hint="See jwtauth.contrib.resource_server.", id=p.check_id) for p in problems]

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings as django_settings
 from django.core.signals import setting_changed
@@ -39,12 +40,12 @@ from ._settings_table import (
     clock as clock_object,
 )
 from .core.errors import ConfigInvalid
-from .core.keys.keyset import HMAC_ALGORITHMS, MIN_HMAC_KEY_BYTES, KeySet, derive_key, hmac_key
+from .core.keys.keyset import ASYMMETRIC_ALGORITHMS, HMAC_ALGORITHMS, MIN_HMAC_KEY_BYTES, KeySet, derive_key, hmac_key
 from .core.keys.sources import build_key_set
 from .core.rates import Rate, parse_rate
 from .core.tokens import TokenPolicy, VerifiedTokenCache
 
-__all__ = ["JWTAuthSettings", "SettingProblem", "get_settings", "now", "validate"]
+__all__ = ["JWTAuthSettings", "ResourceServerSettings", "SettingProblem", "get_settings", "now", "validate"]
 
 
 def _secret(value: object) -> bytes:
@@ -214,6 +215,62 @@ def _one_key_source(values: Mapping[str, Any]) -> list[SettingProblem]:
 
 
 JWTAuthSettings.rules = (_lifetimes, _hmac_key_lengths, _one_key_source)
+
+
+def _jwks_url(value: object) -> str:
+    url = text()(value)
+    if urlsplit(url).scheme not in ("http", "https"):
+        raise Invalid("an http(s) URL")
+    return url
+
+
+def _algorithms(value: object) -> frozenset[str]:
+    if (
+        isinstance(value, str)
+        or not isinstance(value, list | tuple)
+        or not value
+        or not set(value) <= ASYMMETRIC_ALGORITHMS
+    ):
+        raise Invalid(f"a list from {sorted(ASYMMETRIC_ALGORITHMS)}")
+    return frozenset(value)
+
+
+def _seconds(*, positive: bool = False) -> Any:
+    def parse(value: object) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0 or (positive and value <= 0):
+            raise Invalid("a positive number of seconds" if positive else "a non-negative number of seconds")
+        return float(value)
+
+    return parse
+
+
+_RS = "Resource server (`JWTAUTH_RESOURCE_SERVER`)"
+
+
+class ResourceServerSettings(SettingsTable):
+    """The validated ``JWTAUTH_RESOURCE_SERVER`` settings of a service that verifies
+    jwtauth access tokens through the issuer's JWKS (:mod:`jwtauth.contrib.resource_server`).
+    Every problem is reported as system check ``jwtauth.E201``."""
+
+    namespace = "JWTAUTH_RESOURCE_SERVER"
+    invalid_id = unknown_id = "jwtauth.E201"
+
+    # fmt: off
+    jwks_url = Setting(None, _jwks_url, "required: the issuer's `jwks/` URL (http(s))", _RS)
+    issuer = Setting(None, text(), "required: the issuer's `ISSUER`", _RS)
+    audience = Setting(None, text(), "required: the issuer's `AUDIENCE`", _RS)
+    algorithms = Setting(("EdDSA", "ES256", "RS256", "PS256"), _algorithms, "accepted JWS algorithms (asymmetric only)", _RS)
+    cache_seconds = Setting(300, _seconds(), "how long a fetched JWKS is used", _RS)
+    min_refetch_seconds = Setting(30, _seconds(), "at most one fetch per this many seconds (also after failures)", _RS)
+    timeout_seconds = Setting(5, _seconds(positive=True), "timeout of one fetch", _RS)
+    leeway_seconds = Setting(30, _seconds(), "clock skew tolerated between the two services", _RS)
+    auth_header_types = Setting(("Bearer",), scheme_names, "accepted `Authorization` schemes", _RS)
+    clock = Setting("jwtauth.core.clock.SystemClock", clock_object, "dotted path of a clock class, or an object with `now()`", _RS)
+    # fmt: on
+
+    @property
+    def leeway(self) -> timedelta:
+        return timedelta(seconds=self.leeway_seconds)
 
 
 def validate(raw: object = None) -> tuple[dict[str, Any], list[SettingProblem]]:

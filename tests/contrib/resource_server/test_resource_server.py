@@ -14,7 +14,8 @@ import pytest
 from django.test import override_settings
 from rest_framework.test import APIClient
 
-from jwtauth.contrib.resource_server.authentication import check_resource_server_settings, get_resource_server_settings
+from jwtauth.checks import check_resource_server_settings
+from jwtauth.contrib.resource_server.authentication import get_resource_server_settings
 from jwtauth.contrib.resource_server.remote_jwks import RemoteJWKS
 from jwtauth.core.errors import ConfigInvalid, JWKSUnavailable
 from jwtauth.core.keys.jwks import public_jwk, public_jwks

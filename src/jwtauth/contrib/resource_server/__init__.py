@@ -5,7 +5,7 @@ See :mod:`jwtauth.contrib.resource_server.authentication`.
 
 from .authentication import (
     ResourceServerAuthentication,
-    ResourceServerSettings,
+    ResourceServerConfig,
     TokenUser,
     get_resource_server_settings,
 )
@@ -14,7 +14,7 @@ from .remote_jwks import RemoteJWKS
 __all__ = [
     "RemoteJWKS",
     "ResourceServerAuthentication",
-    "ResourceServerSettings",
+    "ResourceServerConfig",
     "TokenUser",
     "get_resource_server_settings",
 ]

@@ -43,45 +43,30 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 import jwt
-from django.conf import settings as django_settings
-from django.core.checks import CheckMessage, Error, Tags, register
 from django.core.signals import setting_changed
 from django.dispatch import receiver
-from django.utils.module_loading import import_string
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.request import Request
 
+from ... import checks  # noqa: F401  (registers jwtauth.E201)
 from ...api.errors import BearerAuthenticationFailed, JWTAuthAPIError, api_error, bearer_challenge, message_for
-from ...core.clock import Clock, SystemClock
-from ...core.errors import ConfigInvalid, JWKSUnavailable, JWTAuthError, KeyUnknown, TokenInvalid
+from ...core.clock import Clock
+from ...core.errors import JWKSUnavailable, JWTAuthError, KeyUnknown, TokenInvalid
 from ...core.jws import decode_claims, verify_jws, verify_registered_claims
-from ...core.keys.keyset import ASYMMETRIC_ALGORITHMS
 from ...core.tokens import ACCESS_TOKEN_TYP
+from ...settings import ResourceServerSettings
 from .remote_jwks import RemoteJWKS
 
 __all__ = [
     "RemoteJWKS",
     "ResourceServerAuthentication",
-    "ResourceServerSettings",
+    "ResourceServerConfig",
     "TokenUser",
     "get_resource_server_settings",
 ]
 
-_DEFAULTS: dict[str, Any] = {
-    "JWKS_URL": None,
-    "ISSUER": None,
-    "AUDIENCE": None,
-    "ALGORITHMS": ("EdDSA", "ES256", "RS256", "PS256"),
-    "CACHE_SECONDS": 300,
-    "MIN_REFETCH_SECONDS": 30,
-    "TIMEOUT_SECONDS": 5,
-    "LEEWAY_SECONDS": 30,
-    "AUTH_HEADER_TYPES": ("Bearer",),
-    "CLOCK": None,
-}
 _REQUIRED = ("exp", "iat", "sub", "jti")
 # RFC 6750 §2.1 b64token; jwtauth.api.authentication is not imported because it pulls in
 # the session models, and this module must work without jwtauth in INSTALLED_APPS.
@@ -91,8 +76,9 @@ _SCHEME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # an auth-scheme is an RF
 
 
 @dataclass(frozen=True, slots=True)
-class ResourceServerSettings:
-    """The validated ``JWTAUTH_RESOURCE_SERVER`` settings (see the module docstring)."""
+class ResourceServerConfig:
+    """What the resource server runs on: the validated ``JWTAUTH_RESOURCE_SERVER``
+    settings (:class:`jwtauth.settings.ResourceServerSettings`) and the remote key set."""
 
     issuer: str
     audience: str
@@ -102,75 +88,30 @@ class ResourceServerSettings:
     jwks: RemoteJWKS = field(repr=False)
 
 
-def _number(raw: Mapping[str, Any], name: str) -> float:
-    value = raw[name]
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-        raise ConfigInvalid(f"JWTAUTH_RESOURCE_SERVER[{name!r}] must be a non-negative number of seconds")
-    return float(value)
-
-
 @functools.cache
-def get_resource_server_settings() -> ResourceServerSettings:
-    """Build and cache the resource server settings.
+def get_resource_server_settings() -> ResourceServerConfig:
+    """Build and cache the resource server's configuration.
 
     Raises:
-        ConfigInvalid (``config_invalid``): unknown key, missing ``JWKS_URL``/``ISSUER``/
-            ``AUDIENCE``, a non-http(s) URL, an HMAC or unknown algorithm, a bad number,
-            bad ``AUTH_HEADER_TYPES`` or an unusable ``CLOCK``. Reported at startup by
-            the ``jwtauth.E201`` system check.
+        ConfigInvalid (``config_invalid``): ``JWTAUTH_RESOURCE_SERVER`` is invalid; the
+            message lists every problem (system check ``jwtauth.E201`` reports them at
+            startup). Nothing is fetched.
     """
-    return _build_settings()
-
-
-def _build_settings() -> ResourceServerSettings:
-    user = getattr(django_settings, "JWTAUTH_RESOURCE_SERVER", None)
-    if not isinstance(user, Mapping):
-        raise ConfigInvalid("JWTAUTH_RESOURCE_SERVER must be a dict")
-    unknown = set(user) - set(_DEFAULTS)
-    if unknown:
-        raise ConfigInvalid(f"JWTAUTH_RESOURCE_SERVER has unknown keys {sorted(unknown)}")
-    raw = {**_DEFAULTS, **user}
-    for name in ("JWKS_URL", "ISSUER", "AUDIENCE"):
-        if not isinstance(raw[name], str) or not raw[name]:
-            raise ConfigInvalid(f"JWTAUTH_RESOURCE_SERVER[{name!r}] is required (a non-empty string)")
-    if urlsplit(raw["JWKS_URL"]).scheme not in ("http", "https"):
-        raise ConfigInvalid("JWTAUTH_RESOURCE_SERVER['JWKS_URL'] must be an http(s) URL")
-    algorithms = raw["ALGORITHMS"]
-    if isinstance(algorithms, str) or not algorithms or not set(algorithms) <= ASYMMETRIC_ALGORITHMS:
-        raise ConfigInvalid(
-            f"JWTAUTH_RESOURCE_SERVER['ALGORITHMS'] must be a list from {sorted(ASYMMETRIC_ALGORITHMS)}"
-        )
-    if _number(raw, "TIMEOUT_SECONDS") <= 0:
-        raise ConfigInvalid("JWTAUTH_RESOURCE_SERVER['TIMEOUT_SECONDS'] must be more than 0")
-    types = (raw["AUTH_HEADER_TYPES"],) if isinstance(raw["AUTH_HEADER_TYPES"], str) else raw["AUTH_HEADER_TYPES"]
-    if (
-        not isinstance(types, list | tuple)
-        or not types
-        or not all(isinstance(t, str) and _SCHEME.fullmatch(t) for t in types)
-    ):
-        raise ConfigInvalid("JWTAUTH_RESOURCE_SERVER['AUTH_HEADER_TYPES'] must be a list of scheme names")
-    clock = raw["CLOCK"] or SystemClock()
-    if isinstance(clock, str):
-        try:
-            clock = import_string(clock)()
-        except ImportError:
-            raise ConfigInvalid("JWTAUTH_RESOURCE_SERVER['CLOCK'] is not an importable dotted path") from None
-    if not callable(getattr(clock, "now", None)):
-        raise ConfigInvalid("JWTAUTH_RESOURCE_SERVER['CLOCK'] must have a now() method")
+    conf = ResourceServerSettings.load()
     jwks = RemoteJWKS(
-        raw["JWKS_URL"],
-        frozenset(algorithms),
-        cache_seconds=_number(raw, "CACHE_SECONDS"),
-        min_refetch_seconds=_number(raw, "MIN_REFETCH_SECONDS"),
-        timeout_seconds=_number(raw, "TIMEOUT_SECONDS"),
-        clock=clock,
+        conf.jwks_url,
+        conf.algorithms,
+        cache_seconds=conf.cache_seconds,
+        min_refetch_seconds=conf.min_refetch_seconds,
+        timeout_seconds=conf.timeout_seconds,
+        clock=conf.clock,
     )
-    return ResourceServerSettings(
-        issuer=raw["ISSUER"],
-        audience=raw["AUDIENCE"],
-        leeway=timedelta(seconds=_number(raw, "LEEWAY_SECONDS")),
-        auth_header_types=tuple(types),
-        clock=clock,
+    return ResourceServerConfig(
+        issuer=conf.issuer,
+        audience=conf.audience,
+        leeway=conf.leeway,
+        auth_header_types=conf.auth_header_types,
+        clock=conf.clock,
         jwks=jwks,
     )
 
@@ -180,23 +121,6 @@ def _jwks_unavailable(err: JWKSUnavailable, retry_after_seconds: int) -> JWTAuth
     unavailable = api_error(err)
     setattr(unavailable, "wait", retry_after_seconds)  # noqa: B010  (DRF's handler reads exc.wait)
     return unavailable
-
-
-@register(Tags.security)
-def check_resource_server_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    """System check ``jwtauth.E201``: ``JWTAUTH_RESOURCE_SERVER``, when set, is valid.
-
-    Registered on import of this module, so it runs with or without ``jwtauth`` in
-    ``INSTALLED_APPS``; a bad setting then stops ``manage.py check``/``runserver``
-    instead of answering 500 on the first request with a token. Nothing is fetched.
-    """
-    if not hasattr(django_settings, "JWTAUTH_RESOURCE_SERVER"):
-        return []
-    try:
-        _build_settings()
-    except ConfigInvalid as err:
-        return [Error(err.reason, hint="See jwtauth.contrib.resource_server.authentication.", id="jwtauth.E201")]
-    return []
 
 
 @receiver(setting_changed)
@@ -256,7 +180,7 @@ class ResourceServerAuthentication(BaseAuthentication):
             request._jwtauth_error = err  # type: ignore[attr-defined]  # for authenticate_header
             raise BearerAuthenticationFailed(err.code, message_for(err)) from None
 
-    def get_raw_token(self, header: str, conf: ResourceServerSettings) -> str | None:
+    def get_raw_token(self, header: str, conf: ResourceServerConfig) -> str | None:
         """The token from an ``Authorization`` value, ``None`` for another scheme.
 
         Raises:
@@ -272,7 +196,7 @@ class ResourceServerAuthentication(BaseAuthentication):
             raise TokenInvalid("malformed authorization header")
         return credentials
 
-    def check_header(self, token: str, conf: ResourceServerSettings) -> None:
+    def check_header(self, token: str, conf: ResourceServerConfig) -> None:
         """Reject a token whose JOSE header is unusable before any key is fetched.
 
         Threat: garbage tokens (``Bearer abc``) would otherwise each cost a JWKS
@@ -291,7 +215,7 @@ class ResourceServerAuthentication(BaseAuthentication):
         if not isinstance(header.get("alg"), str):
             raise TokenInvalid("alg missing")
 
-    def verify_token(self, token: str, conf: ResourceServerSettings) -> dict[str, object]:
+    def verify_token(self, token: str, conf: ResourceServerConfig) -> dict[str, object]:
         """Verify the header, signature (remote keys), ``typ`` and claims; return the claims."""
         self.check_header(token, conf)
         keys = conf.jwks.key_set()

@@ -117,7 +117,7 @@ class JWTAuthSettings(SettingsTable):
     access_token_keys = Setting(None, optional(_named(_key_list, "ACCESS_TOKEN_KEYS")), "a key list, newest (signer) first, for EdDSA/ES256/RS256/PS256/HS* and rotation; see [keys.md](keys.md). Exclusive with `ACCESS_TOKEN_SIGNING_KEY`", _TOKENS)
     refresh_token_keys = Setting(None, optional(_named(_key_list, "REFRESH_TOKEN_KEYS")), "the same for refresh tokens", _TOKENS)
     jwks_max_age = Setting(timedelta(minutes=5), duration(), "`Cache-Control: max-age` of `jwks/`", _TOKENS, default_doc="`timedelta(minutes=5)`")
-    leeway = Setting(timedelta(0), duration(), "clock skew tolerated on `exp`, `nbf`, `iat`", _TOKENS, default_doc="`0`")
+    leeway = Setting(timedelta(seconds=30), duration(), "clock skew tolerated on `exp`, `nbf`, `iat` between the hosts that mint and check tokens", _TOKENS, default_doc="`timedelta(seconds=30)`")
     issuer = Setting(None, optional(text()), "`iss` to set and require", _TOKENS)
     audience = Setting(None, optional(text()), "`aud` to set and require; when unset a token carrying `aud` is rejected", _TOKENS)
     auth_header_types = Setting(("Bearer",), scheme_names, "accepted `Authorization` schemes (case-insensitive), e.g. `[\"Bearer\", \"Token\"]`", _TOKENS)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -15,6 +15,7 @@ from rest_framework.test import APIClient
 from jwtauth.sessions.models import RefreshSession
 from tests.api.helpers import COOKIE, HELLO, LOGIN, LOGOUT, REFRESH, USER, bearer, csrf_headers, login
 from tests.conftest import PASSWORD, FakeClock
+from tests.security.helpers import unverified
 
 pytestmark = pytest.mark.django_db
 
@@ -102,6 +103,7 @@ def test_token_scheme_configurable(api_client: APIClient, user: Any) -> None:
     assert APIClient().get(USER, HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 200
 
 
+@pytest.mark.jwtauth_settings(LEEWAY=0)
 def test_expired_access_token(api_client: APIClient, user: Any, clock: FakeClock) -> None:
     token = login(api_client).json()["access_token"]
     clock.advance(299)
@@ -113,11 +115,20 @@ def test_expired_access_token(api_client: APIClient, user: Any, clock: FakeClock
     assert 'error="invalid_token"' in response["WWW-Authenticate"]
 
 
-@pytest.mark.jwtauth_settings(LEEWAY=30)
-def test_leeway_applies(api_client: APIClient, user: Any, clock: FakeClock) -> None:
+@pytest.mark.parametrize(("leeway", "marker"), [(30, None), (30, 30), (5, 5)])
+def test_leeway_boundaries(
+    api_client: APIClient, user: Any, clock: FakeClock, settings: Any, leeway: int, marker: int | None
+) -> None:
+    """exp - leeway +- 1 s: the default leeway is 30 s, and LEEWAY still sets it."""
+    if marker is not None:
+        settings.JWTAUTH = {**settings.JWTAUTH, "LEEWAY": marker}
     token = login(api_client).json()["access_token"]
-    clock.advance(329)
+    exp = unverified(token)["exp"]
+    clock.set(datetime.fromtimestamp(exp + leeway - 1, UTC))
     assert APIClient().get(USER, **bearer(token)).status_code == 200
+    clock.advance(1)
+    response = APIClient().get(USER, **bearer(token))
+    assert (response.status_code, response.json()["code"]) == (401, "token_expired")
     clock.advance(1)
     assert APIClient().get(USER, **bearer(token)).status_code == 401
 

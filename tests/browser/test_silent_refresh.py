@@ -18,6 +18,7 @@ from tests.browser.helpers import Traffic, call_api, events, expires_at, log_in,
 pytestmark = pytest.mark.browser
 
 LIFETIME_SECONDS = 30
+LEEWAY_SECONDS = 30  # jwtauth's default LEEWAY: a token is refused from exp + leeway on
 TIMER_SECONDS = LIFETIME_SECONDS // 2
 
 
@@ -33,7 +34,7 @@ def test_expired_access_token_next_call_succeeds_after_one_silent_refresh(
 
     # The server's time passes the expiry while the tab's timer has not fired (a laptop
     # lid closed, a throttled background tab): the tab still believes its token is good.
-    demo_server.advance_server_clock(LIFETIME_SECONDS + 1)
+    demo_server.advance_server_clock(LIFETIME_SECONDS + LEEWAY_SECONDS + 1)
     assert call_api(page) == 200
 
     assert [e.status for e in traffic.to("GET", "/api/hello/")] == [401, 200]

@@ -131,16 +131,17 @@ def test_embedded_rsa_jwk_cve_2018_0114(session: dict[str, Any]) -> None:
 # and key encoding): tests/core/test_security.py::test_hs256_signed_with_the_public_key_fails.
 
 
+@pytest.mark.jwtauth_settings(LEEWAY=0)
 def test_expired(session: dict[str, Any], clock: FakeClock) -> None:
     clock.advance(300)
     rejected(session["access"], code="token_expired")
     rejected(resign({**session["claims"], "exp": int(clock.now().timestamp()) - 1}), code="token_expired")
 
 
-@pytest.mark.jwtauth_settings(LEEWAY=30)
 @pytest.mark.parametrize("claim", ["nbf", "iat"])
 def test_nbf_and_iat_in_the_future_beyond_leeway(session: dict[str, Any], clock: FakeClock, claim: str) -> None:
-    now = int(clock.now().timestamp())
+    now = int(clock.now().timestamp())  # the default LEEWAY, 30 s
+    assert APIClient().get(USER, **bearer(resign({**session["claims"], claim: now + 29}))).status_code == 200
     assert APIClient().get(USER, **bearer(resign({**session["claims"], claim: now + 30}))).status_code == 200
     rejected(resign({**session["claims"], claim: now + 31}))
 

@@ -10,19 +10,20 @@ the header on their own.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.request import Request
 
 from ..core import errors as e
-from ..core.errors import JWTAuthError, RevocationUnavailable, TokenInvalid
+from ..core.bearer import parse_authorization_header
+from ..core.errors import JWTAuthError, RevocationUnavailable
 from ..core.tokens import AccessClaims, verify_access_token
 from ..sessions.request_check import authenticate_access_claims, load_user
 from ..settings import get_settings
 from .errors import (
     DATABASE_UNAVAILABLE,
+    DEFAULT_REALM,
     BearerAuthenticationFailed,
     api_error,
     bearer_challenge,
@@ -32,9 +33,6 @@ from .errors import (
 
 __all__ = ["JWTAuthentication"]
 
-# RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
-_B64TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
-_MAX_HEADER = 8192
 _ERROR_ATTR = "_jwtauth_error"
 
 
@@ -78,7 +76,7 @@ class JWTAuthentication(BaseAuthentication):
             unreachable, whatever ``EXCEPTION_HANDLER`` the project uses.
     """
 
-    www_authenticate_realm = "api"
+    www_authenticate_realm = DEFAULT_REALM
 
     def authenticate(self, request: Request) -> tuple[Any, AccessClaims] | None:
         header = request.META.get("HTTP_AUTHORIZATION")
@@ -109,16 +107,7 @@ class JWTAuthentication(BaseAuthentication):
         Raises:
             TokenInvalid: our scheme with a missing, extra or malformed credential.
         """
-        if len(header) > _MAX_HEADER:
-            raise TokenInvalid("authorization header too long")
-        scheme, _, credentials = header.partition(" ")
-        # Auth schemes are case-insensitive (RFC 9110 §11.1).
-        if scheme.lower() not in {t.lower() for t in get_settings().auth_header_types}:
-            return None
-        credentials = credentials.strip(" ")
-        if not _B64TOKEN.fullmatch(credentials):
-            raise TokenInvalid("malformed authorization header")
-        return credentials
+        return parse_authorization_header(header, get_settings().auth_header_types)
 
     def verify_token(self, token: str) -> AccessClaims:
         """Verify the access token's signature and claims (no I/O)."""

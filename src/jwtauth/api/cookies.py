@@ -14,7 +14,19 @@ from rest_framework.request import Request
 from ..core.tokens import IssuedToken, TokenPair
 from ..settings import JWTAuthSettings, get_settings
 
-__all__ = ["cookie_path", "delete_refresh_cookie", "read_refresh_cookie", "set_refresh_cookie"]
+__all__ = ["cookie_path", "delete_refresh_cookie", "login_url", "read_refresh_cookie", "set_refresh_cookie"]
+
+
+def login_url(request: HttpRequest, *, namespace: str | None = None) -> str | None:
+    """The path of ``login/`` in jwtauth's URL namespace (``namespace``, else the one
+    serving ``request``, else ``jwtauth``), or ``None`` when it is not mounted."""
+    if namespace is None:
+        match = getattr(request, "resolver_match", None)
+        namespace = match.namespace if match is not None and match.namespace else "jwtauth"
+    try:
+        return reverse(f"{namespace}:login")
+    except NoReverseMatch:
+        return None
 
 
 def cookie_path(request: HttpRequest, conf: JWTAuthSettings, *, namespace: str | None = None) -> str:
@@ -26,12 +38,8 @@ def cookie_path(request: HttpRequest, conf: JWTAuthSettings, *, namespace: str |
     """
     if conf.refresh_cookie_path:
         return conf.refresh_cookie_path
-    if namespace is None:
-        match = getattr(request, "resolver_match", None)
-        namespace = match.namespace if match is not None and match.namespace else "jwtauth"
-    try:
-        login_path = reverse(f"{namespace}:login")
-    except NoReverseMatch:
+    login_path = login_url(request, namespace=namespace)
+    if login_path is None:
         return "/"
     return login_path[: -len("login/")] if login_path.endswith("login/") else "/"
 

@@ -1,5 +1,11 @@
-"""Map jwtauth errors to HTTP: status, JSON body ``{"detail", "code"}`` and, for
-Bearer failures, an RFC 6750 §3 ``WWW-Authenticate`` header.
+"""Map jwtauth errors to HTTP: status, JSON body ``{"detail", "code"}`` and, on every
+401, a ``WWW-Authenticate`` challenge (RFC 9110 §11.6.1, §15.5.2).
+
+Two challenges are used. Bearer-token failures get RFC 6750 §3's
+``Bearer realm="api", error="invalid_token", error_description="..."``. The cookie
+endpoints (``login/``, ``refresh/``, ``logout/``) get the ``Cookie`` scheme of
+draft-broyer-http-cookie-auth: ``Cookie realm="api", form-action="<login URL>",
+cookie-name="<refresh cookie>"``: how to obtain the credential, and which cookie it is.
 
 Use :func:`exception_handler` as DRF's ``EXCEPTION_HANDLER`` to give every API error
 the same ``{"detail", "code"}`` shape; jwtauth's own views always use it.
@@ -21,11 +27,13 @@ from ..core.errors import JWTAuthError
 
 __all__ = [
     "DATABASE_UNAVAILABLE",
+    "DEFAULT_REALM",
     "JWTAuthAPIError",
     "RequestTooLarge",
     "ServiceUnavailable",
     "api_error",
     "bearer_challenge",
+    "cookie_challenge",
     "exception_handler",
     "service_unavailable",
 ]
@@ -35,6 +43,8 @@ logger = logging.getLogger("jwtauth")
 #: Database errors meaning "unreachable right now" (server stopped or restarting, connection
 #: lost, too many connections): a retry will do. Other database errors stay 500s.
 DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+#: The ``realm`` of every challenge jwtauth sends.
+DEFAULT_REALM = "api"
 _RETRY_AFTER_SECONDS = 5
 
 
@@ -92,8 +102,33 @@ def message_for(err: JWTAuthError | type[JWTAuthError]) -> str:
 
 
 def api_error(err: JWTAuthError) -> JWTAuthAPIError:
-    """The DRF exception for a jwtauth error: its status, ``{"detail", "code"}``."""
-    return JWTAuthAPIError(err.code, message_for(err), err.status)
+    """The DRF exception for a jwtauth error: its status, ``{"detail", "code"}``.
+
+    A 401 for an access token error (``token_*``, ``key_unknown``, ``user_inactive``)
+    carries its RFC 6750 Bearer challenge; other 401s get theirs from the view
+    (:func:`cookie_challenge`) or, failing that, the plain ``Bearer realm="api"``.
+    """
+    exc = JWTAuthAPIError(err.code, message_for(err), err.status)
+    if err.status == 401:
+        # DRF's exception handler turns ``auth_header`` into WWW-Authenticate.
+        challenge = bearer_challenge(DEFAULT_REALM, err if isinstance(err, core_errors.TokenInvalid) else None)
+        exc.auth_header = challenge  # type: ignore[attr-defined]
+    return exc
+
+
+def cookie_challenge(realm: str, cookie_name: str, login_url: str | None = None) -> str:
+    """The ``WWW-Authenticate`` value for the cookie-authenticated endpoints.
+
+    Uses the ``Cookie`` scheme of draft-broyer-http-cookie-auth (no RFC registers a
+    scheme for cookies): ``Cookie realm="api", form-action="/api/auth/login/",
+    cookie-name="jwtauth_refresh"``. ``cookie_name`` is an RFC 9110 token (checked by the
+    settings) and ``login_url`` a path from ``reverse()``, so neither needs escaping.
+    """
+    params = [f'realm="{realm}"']
+    if login_url:
+        params.append(f'form-action="{login_url}"')
+    params.append(f'cookie-name="{cookie_name}"')
+    return "Cookie " + ", ".join(params)
 
 
 def error_codes(errors: tuple[type[JWTAuthError], ...]) -> dict[int, tuple[str, ...]]:
@@ -126,6 +161,9 @@ def _code_of(exc: exceptions.APIException) -> str:
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF exception handler giving every error the shape ``{"detail", "code"}``.
 
+    Every 401 carries ``WWW-Authenticate`` (RFC 9110 §15.5.2): the exception's own
+    challenge, else ``Bearer realm="api"``.
+
     A database outage (:data:`DATABASE_UNAVAILABLE`) becomes 503 ``service_unavailable``
     with ``Retry-After``. Validation errors become ``{"detail": "Invalid input.", "code": "invalid_request",
     "errors": {field: [messages]}}``.
@@ -141,6 +179,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
+    if response.status_code == 401 and not response.has_header("WWW-Authenticate"):
+        response["WWW-Authenticate"] = bearer_challenge(DEFAULT_REALM)  # RFC 9110 §15.5.2: every 401
     data = response.data
     if isinstance(exc, exceptions.ValidationError):
         errors = data if isinstance(data, dict) else {"non_field_errors": data}

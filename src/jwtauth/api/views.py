@@ -27,9 +27,9 @@ from ..sessions.receivers import password_upgrades_allowed
 from ..sessions.service import refresh_session, revoke_refresh_token
 from ..settings import get_settings
 from .authentication import BEARER_ERRORS, JWTAuthentication
-from .cookies import delete_refresh_cookie, read_refresh_cookie, set_refresh_cookie
+from .cookies import delete_refresh_cookie, login_url, read_refresh_cookie, set_refresh_cookie
 from .csrf import enforce_csrf, enforce_trusted_origin
-from .errors import api_error, exception_handler
+from .errors import DEFAULT_REALM, api_error, bearer_challenge, cookie_challenge, exception_handler
 from .parsers import StrictFormParser, StrictJSONParser, StrictMultiPartParser, check_body_size
 from .serializers import login_serializer_class
 from .throttling import check_login_throttles, record_login_failure
@@ -76,13 +76,28 @@ class JWTAuthAPIView(APIView):
 
     def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
         response = super().finalize_response(request, response, *args, **kwargs)
+        if response.status_code == status.HTTP_401_UNAUTHORIZED and not response.has_header("WWW-Authenticate"):
+            response["WWW-Authenticate"] = self.authenticate_challenge(request)
         return _no_store(response)
+
+    def authenticate_challenge(self, request: Request) -> str:
+        """The challenge of a 401 that has none yet (RFC 9110 §15.5.2: every 401 has one)."""
+        return bearer_challenge(DEFAULT_REALM)
 
 
 class _CookieView(JWTAuthAPIView):
     authentication_classes = ()
     permission_classes = (AllowAny,)
     parser_classes = (StrictJSONParser, StrictFormParser, StrictMultiPartParser)
+
+    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
+        if response.status_code == status.HTTP_401_UNAUTHORIZED:
+            # The credential here is the refresh cookie, not a Bearer token.
+            response["WWW-Authenticate"] = self.authenticate_challenge(request)
+        return super().finalize_response(request, response, *args, **kwargs)
+
+    def authenticate_challenge(self, request: Request) -> str:
+        return cookie_challenge(DEFAULT_REALM, get_settings().refresh_cookie_name, login_url(request._request))
 
 
 class LoginView(_CookieView):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import binascii
 import json
+import math
 import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
@@ -28,6 +29,10 @@ _jws = PyJWS()
 
 #: A JWT that is bigger than this is rejected before any parsing (bytes/characters).
 MAX_TOKEN_LENGTH = 8192
+#: The latest NumericDate accepted in ``exp``/``iat``/``nbf``: 9999-12-31T23:59:59Z, the
+#: last second a Python datetime can hold. Anything beyond (or before the epoch) is not a
+#: date a real issuer writes, and would overflow date arithmetic downstream.
+MAX_NUMERIC_DATE = 253402300799
 
 _BASE64URL = re.compile(r"[A-Za-z0-9_-]*")
 # Header parameters that would make a verifier fetch or trust key material named by the
@@ -73,15 +78,23 @@ def _reject_duplicate_keys(pairs: list[tuple[str, object]]) -> dict[str, object]
     return result
 
 
+def _reject_constant(name: str) -> object:
+    # RFC 8259 §6: NaN and Infinity are not JSON numbers; Python's json module accepts
+    # them by default, and a NaN exp compares false with everything (never expires).
+    raise ValueError(f"{name} is not a JSON number")
+
+
 def decode_claims(payload: bytes) -> dict[str, object]:
-    """Parse a JWS payload as a JWT claims set.
+    """Parse a JWS payload as a JWT claims set (strict JSON, RFC 8259).
 
     Raises:
         TokenInvalid (``token_invalid``): not UTF-8 JSON, not an object, duplicate
-            member names, or nesting too deep.
+            member names, ``NaN``/``Infinity``, or nesting too deep.
     """
     try:
-        claims = json.loads(payload.decode("utf-8"), object_pairs_hook=_reject_duplicate_keys)
+        claims = json.loads(
+            payload.decode("utf-8"), object_pairs_hook=_reject_duplicate_keys, parse_constant=_reject_constant
+        )
     except (ValueError, RecursionError) as exc:
         raise TokenInvalid("claims are not a JSON object") from exc
     if not isinstance(claims, dict):
@@ -186,6 +199,11 @@ def _numeric_date(claims: Mapping[str, object], name: str) -> float | None:
     # NumericDate (RFC 7519 §2); bool is an int subclass in Python and is not a date.
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise TokenInvalid(f"{name} is not a NumericDate")
+    # A float like 1e400 parses to inf; a huge int has no float. Compare before converting.
+    if isinstance(value, float) and not math.isfinite(value):
+        raise TokenInvalid(f"{name} is not a finite number")
+    if not 0 <= value <= MAX_NUMERIC_DATE:
+        raise TokenInvalid(f"{name} is out of range")
     return float(value)
 
 
@@ -212,21 +230,20 @@ def verify_registered_claims(
     Raises:
         TokenExpired (``token_expired``): ``now >= exp + leeway`` (RFC 7519 §4.1.4).
         TokenInvalid (``token_invalid``): a required claim is missing or of the wrong
-            type, ``nbf``/``iat`` lie beyond ``now + leeway``, or ``iss``/``aud`` do
-            not match.
+            type, ``exp``/``iat``/``nbf`` is not a finite NumericDate in
+            ``0..MAX_NUMERIC_DATE``, ``nbf``/``iat`` lie beyond ``now + leeway``, or
+            ``iss``/``aud`` do not match.
     """
     for name in required:
         if claims.get(name) is None:
             raise TokenInvalid(f"claim {name} missing")
     timestamp = now.timestamp()
     skew = leeway.total_seconds()
-    exp = _numeric_date(claims, "exp")
+    exp, nbf, iat = (_numeric_date(claims, name) for name in ("exp", "nbf", "iat"))
     if exp is not None and timestamp >= exp + skew:
         raise TokenExpired()
-    nbf = _numeric_date(claims, "nbf")
     if nbf is not None and nbf > timestamp + skew:
         raise TokenInvalid("nbf in the future")
-    iat = _numeric_date(claims, "iat")
     if iat is not None and iat > timestamp + skew:
         raise TokenInvalid("iat in the future")
     if issuer is not None and claims.get("iss") != issuer:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Iterator
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -18,80 +16,33 @@ from jwtauth.checks import check_resource_server_settings
 from jwtauth.contrib.resource_server.authentication import get_resource_server_settings
 from jwtauth.contrib.resource_server.remote_jwks import RemoteJWKS
 from jwtauth.core.errors import ConfigInvalid, JWKSUnavailable
-from jwtauth.core.keys.jwks import public_jwk, public_jwks
-from jwtauth.core.keys.keyset import Key, KeySet
-from jwtauth.core.tokens import TokenPolicy, issue_access_token, issue_refresh_token
+from jwtauth.core.keys.jwks import public_jwk
+from jwtauth.core.keys.keyset import KeySet
+from jwtauth.core.tokens import TokenPolicy, issue_refresh_token
 from tests.conftest import FakeClock
+from tests.contrib.resource_server.jwks_server import (
+    AUDIENCE,
+    ISSUER,
+    JWKSServer,
+    resource_server_settings,
+)
+from tests.contrib.resource_server.jwks_server import access_token as token
 from tests.factories import SECRET, asymmetric_key, forge
 
 RESOURCE = "/api/resource/"
-ISSUER, AUDIENCE = "https://auth.example.test", "https://api.example.test"
-
-
-class JWKSServer:
-    """A JWKS endpoint on 127.0.0.1 whose answer and delay a test controls."""
-
-    def __init__(self) -> None:
-        self.body: bytes = b'{"keys": []}'
-        self.status = 200
-        self.delay_seconds = 0.0
-        self.hits = 0
-        self.on_hit: Any = None  # called in the server thread on each request
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                server.hits += 1
-                if server.on_hit is not None:
-                    server.on_hit()
-                time.sleep(server.delay_seconds)
-                try:
-                    self.send_response(server.status)
-                    self.send_header("Content-Type", "application/json")
-                    self.end_headers()
-                    self.wfile.write(server.body)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # the client timed out first, as some tests intend
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/api/auth/jwks/"
-        threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
-
-    def publish(self, *keys: Key) -> None:
-        self.body = json.dumps(public_jwks(KeySet(keys))).encode()
 
 
 @pytest.fixture
 def jwks_server() -> Iterator[JWKSServer]:
     server = JWKSServer()
     yield server
-    server.httpd.shutdown()
-    server.httpd.server_close()
+    server.close()
 
 
 @pytest.fixture
 def resource_server(jwks_server: JWKSServer, clock: FakeClock) -> Iterator[JWKSServer]:
-    conf = {
-        "JWKS_URL": jwks_server.url,
-        "ISSUER": ISSUER,
-        "AUDIENCE": AUDIENCE,
-        "CACHE_SECONDS": 300,
-        "MIN_REFETCH_SECONDS": 30,
-        "TIMEOUT_SECONDS": 0.5,
-        "LEEWAY_SECONDS": 0,
-        "CLOCK": clock,
-    }
-    with override_settings(JWTAUTH_RESOURCE_SERVER=conf):
+    with override_settings(JWTAUTH_RESOURCE_SERVER=resource_server_settings(jwks_server, clock)):
         yield jwks_server
-
-
-def token(key: Key, clock: FakeClock, **policy: Any) -> str:
-    options = {"issuer": ISSUER, "audience": AUDIENCE, "lifetime": timedelta(minutes=5), **policy}
-    issued = issue_access_token(TokenPolicy(keys=KeySet((key,)), **options), sub="42", sid="s-1", now=clock.now())
-    return issued.token
 
 
 def get(client: APIClient, access: str) -> Any:

@@ -51,7 +51,15 @@ from rest_framework.authentication import BaseAuthentication
 from rest_framework.request import Request
 
 from ... import checks  # noqa: F401  (registers jwtauth.E201)
-from ...api.errors import BearerAuthenticationFailed, JWTAuthAPIError, api_error, bearer_challenge, message_for
+from ...api.errors import (
+    DEFAULT_REALM,
+    BearerAuthenticationFailed,
+    JWTAuthAPIError,
+    api_error,
+    bearer_challenge,
+    message_for,
+)
+from ...core.bearer import parse_authorization_header
 from ...core.clock import Clock
 from ...core.errors import JWKSUnavailable, JWTAuthError, KeyUnknown, TokenInvalid
 from ...core.jws import decode_claims, verify_jws, verify_registered_claims
@@ -68,10 +76,6 @@ __all__ = [
 ]
 
 _REQUIRED = ("exp", "iat", "sub", "jti")
-# RFC 6750 §2.1 b64token; jwtauth.api.authentication is not imported because it pulls in
-# the session models, and this module must work without jwtauth in INSTALLED_APPS.
-_B64TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
-_MAX_HEADER = 8192
 _SCHEME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # an auth-scheme is an RFC 9110 token
 
 
@@ -161,7 +165,7 @@ class ResourceServerAuthentication(BaseAuthentication):
         jwtauth.api.errors.JWTAuthAPIError: 503 ``jwks_unavailable``.
     """
 
-    www_authenticate_realm = "api"
+    www_authenticate_realm = DEFAULT_REALM
 
     def authenticate(self, request: Request) -> tuple[Any, dict[str, object]] | None:
         header = request.META.get("HTTP_AUTHORIZATION")
@@ -186,15 +190,7 @@ class ResourceServerAuthentication(BaseAuthentication):
         Raises:
             TokenInvalid: our scheme with a malformed credential.
         """
-        if len(header) > _MAX_HEADER:
-            raise TokenInvalid("authorization header too long")
-        scheme, _, credentials = header.partition(" ")
-        if scheme.lower() not in {t.lower() for t in conf.auth_header_types}:
-            return None
-        credentials = credentials.strip(" ")
-        if not _B64TOKEN.fullmatch(credentials):
-            raise TokenInvalid("malformed authorization header")
-        return credentials
+        return parse_authorization_header(header, conf.auth_header_types)
 
     def check_header(self, token: str, conf: ResourceServerConfig) -> None:
         """Reject a token whose JOSE header is unusable before any key is fetched.

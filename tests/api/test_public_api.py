@@ -162,6 +162,6 @@ def test_verify_access_token_rejects_garbage_and_expired(user: Any, clock: FakeC
     with pytest.raises(jwtauth.TokenInvalid):
         jwtauth.verify_access_token("not.a.token")
     pair = jwtauth.tokens_for_user(user)
-    clock.advance(301)
+    clock.advance(300 + 30)  # lifetime + the default LEEWAY
     with pytest.raises(jwtauth.TokenExpired):
         jwtauth.verify_access_token(pair.access_token)

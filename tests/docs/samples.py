@@ -13,6 +13,8 @@ is its marker:
   project (the tutorial's), written or appended to in order.
 - ``<!-- sample: shell NAME -->``: a shell step of the page's project, run in order.
 - ``<!-- sample: server NAME -->``: a long-running server of the page's project.
+- ``<!-- sample: demo -->``: a shell block run against the running demo
+  (``tests/browser/test_readme_walk.py``).
 
 Any other block (``sh``, ``nginx``, ``html``...) without a marker is an error: it would be a
 sample that nothing checks.
@@ -29,7 +31,7 @@ DOCS = ROOT / "docs"
 
 _FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})\s*(?P<info>[^`]*)$")
 _MARKER = re.compile(r"^\s*<!--\s*sample:\s*(?P<directive>.*?)\s*-->\s*$")
-_ACTIONS = ("run", "not run", "manage", "write", "append", "shell", "server")
+_ACTIONS = ("run", "not run", "manage", "write", "append", "shell", "server", "demo")
 #: languages that are never samples (diagrams, program output, an HTTP exchange)
 NOT_CODE = frozenset({"text", "http"})
 

@@ -29,10 +29,13 @@ from .samples import DOCS, NOT_CODE, ROOT, Block, blocks, pages
 _KEY_MATERIAL = {"jwtauth.E006"}
 _PROJECT_ACTIONS = {"write", "append", "shell", "server"}
 SITE_SOURCES = [*pages(), ROOT / "CHANGELOG.md"]
+README = ROOT / "README.md"
+DOCS_SITE = "https://jwtauth.readthedocs.io/en/latest/"
+REPOSITORY_FILES = "https://github.com/jwtauth/jwtauth/blob/main/"
 
 
 def _all_blocks() -> list[Block]:
-    return [block for page in SITE_SOURCES for block in blocks(page)]
+    return [block for page in [*SITE_SOURCES, README] for block in blocks(page)]
 
 
 def test_the_site_has_samples() -> None:
@@ -48,6 +51,8 @@ def test_every_block_is_run_or_says_why() -> None:
             problems.append(f"{block.where}: unknown marker {block.argument!r}")
         elif block.action == "not run" and not block.argument:
             problems.append(f"{block.where}: 'not run' needs a reason")
+        elif block.action == "demo" and block.path != README:
+            problems.append(f"{block.where}: demo walks run for README.md only (tests/browser/test_readme_walk.py)")
         elif block.action in _PROJECT_ACTIONS and block.path.name != "tutorial.md":
             problems.append(f"{block.where}: project steps run for tutorial.md only (see tests/docs/test_tutorial.py)")
         elif block.action in ("", "run") and block.language not in ("python", "json", *NOT_CODE):
@@ -131,6 +136,28 @@ def test_manage_samples_run(block: Block) -> None:
             call_command(*words, stdout=io.StringIO(), stderr=io.StringIO())
         except Exception as exc:
             raise AssertionError(f"{block.where}: `manage.py {shlex.join(words)}` raised {exc!r}") from exc
+
+
+def test_readme_links_are_absolute_and_lead_somewhere() -> None:
+    # The README is also the PyPI page, where relative links break.
+    links = re.findall(r"\]\(([^)\s]+)\)", README.read_text())
+    assert links
+    relative = [link for link in links if not link.startswith(("https://", "http://", "mailto:"))]
+    assert relative == [], "README links must be absolute (the README is the PyPI page too)"
+    for link in links:
+        if link.startswith(DOCS_SITE):
+            page = link.removeprefix(DOCS_SITE).split("#")[0].strip("/") or "index"
+            assert (DOCS / f"{page}.md").is_file(), f"{link}: no docs/{page}.md"
+        elif link.startswith(REPOSITORY_FILES):
+            path = link.removeprefix(REPOSITORY_FILES).split("#")[0]
+            assert (ROOT / path).exists(), f"{link}: no {path} in the repository"
+
+
+def test_site_and_repository_urls_agree_with_the_config() -> None:
+    config = (ROOT / "mkdocs.yml").read_text()
+    assert f"site_url: {DOCS_SITE}" in config
+    assert f"repo_url: {REPOSITORY_FILES.removesuffix('/blob/main/')}" in config
+    assert f'Documentation = "{DOCS_SITE}"' in (ROOT / "pyproject.toml").read_text()
 
 
 def test_checks_page_lists_every_check_id() -> None:

@@ -20,6 +20,7 @@ import pytest
 from django.core.management import call_command
 from django.test.utils import override_settings
 
+from jwtauth.checks import check_resource_server_settings
 from jwtauth.settings import validate
 
 from .samples import DOCS, NOT_CODE, ROOT, Block, blocks, pages
@@ -70,8 +71,6 @@ def _validate_settings(namespace: dict[str, Any], block: Block) -> None:
         wrong = [f"{p.check_id}: {p.message}" for p in problems if p.check_id not in _KEY_MATERIAL]
         assert not wrong, f"{block.where}: JWTAUTH in this sample is invalid: {wrong}"
     if isinstance(namespace.get("JWTAUTH_RESOURCE_SERVER"), dict):
-        from jwtauth.contrib.resource_server.authentication import check_resource_server_settings
-
         with override_settings(JWTAUTH_RESOURCE_SERVER=namespace["JWTAUTH_RESOURCE_SERVER"]):
             messages = check_resource_server_settings()
         assert not messages, f"{block.where}: JWTAUTH_RESOURCE_SERVER in this sample is invalid: {messages}"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -141,3 +141,33 @@ def revocation_mode(request: pytest.FixtureRequest, settings: Any) -> Iterator[s
     from tests.testapp.caches import SharedDictCache
 
     SharedDictCache.reset()
+
+
+@pytest.fixture
+def after_grace(clock: FakeClock) -> Callable[[], None]:
+    """Move the clock just past the refresh reuse grace period (a replaced refresh token
+    presented after this is reuse)."""
+
+    def advance() -> None:
+        from jwtauth.settings import get_settings
+
+        clock.advance(get_settings().refresh_reuse_grace_period.total_seconds() + 1)
+
+    return advance
+
+
+@pytest.fixture
+def replay_refresh() -> Callable[[APIClient, str], Any]:
+    """Replay a stolen refresh cookie from another client, with the victim's CSRF token
+    (the strongest thief: one who also read the page's CSRF token)."""
+
+    def replay(victim: APIClient, stolen_cookie: str) -> Any:
+        from tests.api.helpers import COOKIE, REFRESH
+
+        thief = APIClient(enforce_csrf_checks=True)
+        csrf = victim.cookies["csrftoken"].value
+        thief.cookies[COOKIE] = stolen_cookie
+        thief.cookies["csrftoken"] = csrf
+        return thief.post(REFRESH, HTTP_X_CSRFTOKEN=csrf)
+
+    return replay

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -141,7 +142,9 @@ def test_refresh_token_is_not_an_access_token(api_client: APIClient, user: Any) 
     assert r.json()["code"] in {"token_invalid", "key_unknown"}
 
 
-def test_refresh_rotates(api_client: APIClient, user: Any, clock: FakeClock) -> None:
+def test_refresh_rotates(
+    api_client: APIClient, user: Any, clock: FakeClock, after_grace: Callable[[], None], replay_refresh: Any
+) -> None:
     first = login(api_client)
     old_cookie = first.cookies[COOKIE].value
     clock.advance(60)
@@ -155,11 +158,8 @@ def test_refresh_rotates(api_client: APIClient, user: Any, clock: FakeClock) -> 
     assert new_cookie["httponly"] and new_cookie["path"] == "/api/auth/"
     assert APIClient().get(USER, **bearer(body["access_token"])).status_code == 200
     # the old refresh token stops working (after the grace period)
-    clock.advance(11)
-    stale = APIClient(enforce_csrf_checks=True)
-    stale.cookies[COOKIE] = old_cookie
-    stale.cookies["csrftoken"] = api_client.cookies["csrftoken"].value
-    r = stale.post(REFRESH, HTTP_X_CSRFTOKEN=api_client.cookies["csrftoken"].value)
+    after_grace()
+    r = replay_refresh(api_client, old_cookie)
     assert r.status_code == 401
     assert r.json()["code"] == "refresh_token_reused"
     assert r.cookies[COOKIE].value == ""

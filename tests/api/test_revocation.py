@@ -3,6 +3,7 @@ set-up costs per authenticated request."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -91,18 +92,15 @@ def test_logout_revokes_access_token(revocation_mode: str, user: Any) -> None:
     assert _get(PK, token) == (401, {"detail": "The access token has been revoked.", "code": "token_revoked"})
 
 
-def test_reuse_revokes_access_tokens(revocation_mode: str, user: Any, clock: FakeClock) -> None:
+def test_reuse_revokes_access_tokens(
+    revocation_mode: str, user: Any, after_grace: Callable[[], None], replay_refresh: Any
+) -> None:
     client, token = _login()
     stolen = client.cookies[COOKIE].value
     assert _get(PK, token)[0] == 200
     fresh = client.post(REFRESH, **csrf_headers(client)).json()["access_token"]
-    clock.advance(11)
-    thief = APIClient(enforce_csrf_checks=True)
-    thief.cookies[COOKIE] = stolen
-    thief.cookies["csrftoken"] = client.cookies["csrftoken"].value
-    assert thief.post(REFRESH, HTTP_X_CSRFTOKEN=client.cookies["csrftoken"].value).json()["code"] == (
-        "refresh_token_reused"
-    )
+    after_grace()
+    assert replay_refresh(client, stolen).json()["code"] == "refresh_token_reused"
     for access in (token, fresh):
         assert _get(PK, access)[1]["code"] == "token_revoked"
 
@@ -222,16 +220,15 @@ def test_cache_write_failure_refuses_logout_and_changes_nothing(user: Any) -> No
 
 
 @pytest.mark.jwtauth_settings(REVOCATION_CACHE="shared")
-def test_cache_write_failure_never_blocks_login_or_reuse_detection(user: Any, clock: FakeClock) -> None:
+def test_cache_write_failure_never_blocks_login_or_reuse_detection(
+    user: Any, after_grace: Callable[[], None], replay_refresh: Any
+) -> None:
     SharedDictCache.failing = {"write"}
     client, _token = _login()
     stolen = client.cookies[COOKIE].value
     client.post(REFRESH, **csrf_headers(client))
-    clock.advance(11)
-    thief = APIClient(enforce_csrf_checks=True)
-    thief.cookies[COOKIE] = stolen
-    thief.cookies["csrftoken"] = client.cookies["csrftoken"].value
-    response = thief.post(REFRESH, HTTP_X_CSRFTOKEN=client.cookies["csrftoken"].value)
+    after_grace()
+    response = replay_refresh(client, stolen)
     assert response.json()["code"] == "refresh_token_reused"
     assert RefreshSession.objects.get().revoke_reason == "reuse"
 
@@ -239,7 +236,7 @@ def test_cache_write_failure_never_blocks_login_or_reuse_detection(user: Any, cl
 # -- signals -----------------------------------------------------------------------
 
 
-def test_signals(user: Any, clock: FakeClock) -> None:
+def test_signals(user: Any, after_grace: Callable[[], None], replay_refresh: Any) -> None:
     seen: list[tuple[str, Any]] = []
 
     def record(name: str) -> Any:
@@ -263,11 +260,8 @@ def test_signals(user: Any, clock: FakeClock) -> None:
         client, token = _login()
         stolen = client.cookies[COOKIE].value
         client.post(REFRESH, **csrf_headers(client))
-        clock.advance(11)
-        thief = APIClient(enforce_csrf_checks=True)
-        thief.cookies[COOKIE] = stolen
-        thief.cookies["csrftoken"] = client.cookies["csrftoken"].value
-        thief.post(REFRESH, HTTP_X_CSRFTOKEN=client.cookies["csrftoken"].value)
+        after_grace()
+        replay_refresh(client, stolen)
         _, token = _login()
         APIClient().post(LOGOUT_ALL, **bearer(token))
     finally:

@@ -183,3 +183,33 @@ def test_repr_never_shows_key_material() -> None:
     key = asymmetric_key("RS256")
     assert "PRIVATE" not in repr(key) and "RSAPrivateKey" not in repr(key)
     assert repr(key) == f"Key(kid={key.kid!r}, algorithm='RS256')"
+
+
+def _roca_shaped_modulus(bits: int = 2048) -> int:
+    """A modulus with the ROCA fingerprint (every residue mod the small primes is a power
+    of 65537, as for keys from the vulnerable Infineon library), built here so the check
+    is covered without external vectors. It is not a product of two primes: the
+    fingerprint test and the public-key loader only look at its residues and size."""
+    from math import prod
+
+    from jwtauth.core.keys.jwk import _ROCA_PRIMES
+
+    m = prod(_ROCA_PRIMES)
+    residue = pow(65537, 12345, m)
+    k = (1 << (bits - 1)) // m + 1
+    while (k * m + residue) % 2 == 0:
+        k += 1
+    return k * m + residue
+
+
+def test_rsa_key_with_the_roca_fingerprint_is_refused() -> None:
+    from jwt.utils import to_base64url_uint
+
+    n = _roca_shaped_modulus()
+    assert n.bit_length() == 2048
+    jwk = {"kty": "RSA", "alg": "RS256", "n": to_base64url_uint(n).decode(), "e": "AQAB"}
+    with pytest.raises(ConfigInvalid, match="ROCA"):
+        load_jwk(jwk)
+    # One unit away from the fingerprint it loads: the refusal is about the residues.
+    jwk["n"] = to_base64url_uint(n + 2).decode()
+    assert load_jwk(jwk).algorithm == "RS256"

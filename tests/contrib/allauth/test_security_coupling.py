@@ -1,0 +1,89 @@
+"""Password reset and change, deactivation and login by e-mailed code through allauth's
+app client: what they do to jwtauth sessions."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from django.core import mail
+
+from jwtauth.sessions.models import RefreshSession
+
+from .conftest import NEW_PASSWORD, PASSWORD, AppClient, last_mail_link
+
+pytestmark = pytest.mark.django_db
+
+
+def login(user: Any, password: str = PASSWORD) -> AppClient:
+    app = AppClient()
+    response = app.call("POST", "/auth/login", {"email": user.email, "password": password})
+    assert response.status_code == 200, response.body
+    assert app.user().status_code == 200
+    return app
+
+
+def test_password_reset_by_email_revokes_every_session_then_the_new_password_works(verified_user: Any) -> None:
+    laptop, phone = login(verified_user), login(verified_user)
+    assert RefreshSession.objects.filter(user=verified_user, revoked_at__isnull=True).count() == 2
+
+    stranger = AppClient()  # the reset happens in a third client, not logged in
+    assert stranger.call("POST", "/auth/password/request", {"email": verified_user.email}).status_code == 200
+    key = last_mail_link(r"/account/password/reset/key/(\S+)")
+    response = stranger.call("POST", "/auth/password/reset", {"key": key, "password": NEW_PASSWORD})
+    assert response.status_code == 401  # reset done; ACCOUNT_LOGIN_ON_PASSWORD_RESET is off
+    assert "access_token" not in response.body.get("meta", {})
+
+    assert not RefreshSession.objects.filter(user=verified_user, revoked_at__isnull=True).exists()
+    for app in (laptop, phone):
+        assert app.user().status_code == 401  # access tokens stop at once
+        refreshed = app.refresh()
+        assert refreshed.status_code == 401
+        assert refreshed.json()["code"] == "refresh_token_revoked"
+        assert app.call("GET", "/auth/session").status_code == 410  # allauth's session token too
+
+    bad = AppClient().call("POST", "/auth/login", {"email": verified_user.email, "password": PASSWORD})
+    assert bad.status_code == 400
+    login(verified_user, NEW_PASSWORD)
+
+
+def test_password_change_revokes_every_session(verified_user: Any) -> None:
+    laptop, phone = login(verified_user), login(verified_user)
+    response = laptop.call(
+        "POST", "/account/password/change", {"current_password": PASSWORD, "new_password": NEW_PASSWORD}
+    )
+    assert response.status_code in (200, 401), response.body
+    assert not RefreshSession.objects.filter(user=verified_user, revoked_at__isnull=True).exists()
+    assert phone.refresh().json()["code"] == "refresh_token_revoked"
+    assert laptop.user().status_code == 401
+
+
+def test_an_inactive_account_cannot_refresh(verified_user: Any) -> None:
+    app = login(verified_user)
+    verified_user.is_active = False
+    verified_user.save()
+    refreshed = app.refresh()
+    assert refreshed.status_code == 401
+    assert refreshed.json()["code"] == "refresh_token_revoked"
+    # allauth refuses the account as well.
+    again = AppClient().call("POST", "/auth/login", {"email": verified_user.email, "password": PASSWORD})
+    assert again.status_code != 200
+    assert RefreshSession.objects.filter(user=verified_user, revoked_at__isnull=True).count() == 0
+
+
+def test_login_by_emailed_code(verified_user: Any) -> None:
+    app = AppClient()
+    response = app.call("POST", "/auth/code/request", {"email": verified_user.email})
+    assert response.status_code == 401  # pending: the code was mailed
+    assert "access_token" not in response.body["meta"]
+    assert RefreshSession.objects.count() == 0
+    code = re.search(r"^([A-Z0-9]{4}-[A-Z0-9]{4})$", mail.outbox[-1].body, re.MULTILINE)
+    assert code, mail.outbox[-1].body
+    wrong = app.call("POST", "/auth/code/confirm", {"code": "000000"})
+    assert wrong.status_code == 400 and wrong.body["errors"]  # allauth's error shape
+    response = app.call("POST", "/auth/code/confirm", {"code": code.group(1)})
+    assert response.status_code == 200, response.body
+    assert response.body["meta"]["access_token"]
+    assert response.cookies["jwtauth_refresh"].value
+    assert app.user().status_code == 200

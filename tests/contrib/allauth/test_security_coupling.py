@@ -53,10 +53,14 @@ def test_password_change_revokes_every_session(verified_user: Any) -> None:
     response = laptop.call(
         "POST", "/account/password/change", {"current_password": PASSWORD, "new_password": NEW_PASSWORD}
     )
-    assert response.status_code in (200, 401), response.body
+    assert response.status_code == 200, response.body  # allauth: changed, still signed in...
+    assert "access_token" not in response.body["meta"]
     assert not RefreshSession.objects.filter(user=verified_user, revoked_at__isnull=True).exists()
     assert phone.refresh().json()["code"] == "refresh_token_revoked"
     assert laptop.user().status_code == 401
+    # ...but every jwtauth session, the caller's included, is revoked, and with it the
+    # allauth session token (allauth cycled it; the new one is linked to the same family).
+    assert laptop.call("GET", "/auth/session").status_code == 410
 
 
 def test_an_inactive_account_cannot_refresh(verified_user: Any) -> None:

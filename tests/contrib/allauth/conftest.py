@@ -1,7 +1,7 @@
 """Fixtures for the allauth integration: an allauth headless app client driven over HTTP.
 
-The tests skip (with the reason) when django-allauth is not installed; the rest of the
-suite does not need it.
+Each test module skips (with the reason) when django-allauth is not installed
+(``requires_allauth()``); the rest of the suite does not need it.
 """
 
 from __future__ import annotations
@@ -12,12 +12,8 @@ from typing import Any
 from urllib.parse import unquote
 
 import pytest
-from django.conf import settings as django_settings
 from django.core import mail
 from django.test import Client
-
-if not getattr(django_settings, "HAS_ALLAUTH", False):
-    pytest.skip("django-allauth is not installed (pip install 'jwtauth[allauth]')", allow_module_level=True)
 
 APP = "/_allauth/app/v1"
 PASSWORD = "correct horse battery staple"

@@ -6,11 +6,18 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value, yield_hotp_counters_from_time
 
 from jwtauth.sessions.models import RefreshSession
 
 from .conftest import PASSWORD, AppClient
+
+pytest.importorskip("allauth", reason="django-allauth is not installed (pip install 'jwtauth[allauth]')")
+
+from allauth.mfa.totp.internal.auth import (
+    format_hotp_value,
+    hotp_value,
+    yield_hotp_counters_from_time,
+)
 
 pytestmark = pytest.mark.django_db
 

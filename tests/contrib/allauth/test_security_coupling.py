@@ -13,6 +13,8 @@ from jwtauth.sessions.models import RefreshSession
 
 from .conftest import NEW_PASSWORD, PASSWORD, AppClient, last_mail_link
 
+pytest.importorskip("allauth", reason="django-allauth is not installed (pip install 'jwtauth[allauth]')")
+
 pytestmark = pytest.mark.django_db
 
 

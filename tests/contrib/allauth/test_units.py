@@ -9,6 +9,8 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.test import RequestFactory
 
+pytest.importorskip("allauth", reason="django-allauth is not installed (pip install 'jwtauth[allauth]')")
+
 from jwtauth.contrib.allauth.amr import amr_of, auth_time_of
 from jwtauth.contrib.allauth.checks import check_allauth_integration
 from jwtauth.contrib.allauth.strategy import JWTAuthTokenStrategy

@@ -67,5 +67,5 @@ class AllauthSessionMiddleware:
         try:
             enforce_trusted_origin(request)
         except JWTAuthError as err:
-            return JsonResponse({"detail": str(message_for(err)), "code": err.code}, status=403)
+            return JsonResponse({"detail": message_for(err), "code": err.code}, status=err.status)
         return None

@@ -21,7 +21,7 @@ class Profile:
     apps: tuple[str, ...] = ()
     db: str = "sqlite"  # "sqlite" (file in the run's temp dir) or "postgres"
     cache: str = "locmem"  # "locmem" (Django's default) or "redis"
-    jwtauth_mode: str | None = None  # "embedded", "redis" or "stateless"
+    jwtauth_mode: str | None = None  # "embedded", "redis", "stateless" or "claims"
 
     @property
     def is_jwtauth(self) -> bool:
@@ -38,6 +38,7 @@ PROFILES: dict[str, Profile] = {
     "jwtauth_redis": Profile(apps=("jwtauth",), cache="redis", jwtauth_mode="redis"),
     "jwtauth_stateless": Profile(apps=("jwtauth",), jwtauth_mode="stateless"),
     "jwtauth_pg": Profile(apps=("jwtauth",), db="postgres", jwtauth_mode="embedded"),
+    "jwtauth_claims": Profile(apps=("jwtauth",), jwtauth_mode="claims"),
 }
 
 
@@ -79,15 +80,18 @@ INPROC: tuple[Contestant, ...] = (
     Contestant("request", "jwtauth (embedded, default cache)", "jwtauth", "req_jwtauth"),
     Contestant("request", "jwtauth (Redis cache)", "jwtauth_redis", "req_jwtauth"),
     Contestant("request", "jwtauth (stateless)", "jwtauth_stateless", "req_jwtauth"),
+    Contestant("request", "jwtauth (embedded, five custom claims)", "jwtauth_claims", "req_jwtauth"),
     # 2. token verification alone
     Contestant("verify", "PyJWT jwt.decode HS256 (floor)", "peers", "verify_pyjwt", "floor"),
     Contestant("verify", "stdlib HS256 (reference only)", "peers", "verify_stdlib"),
     Contestant("verify", "simplejwt AccessToken(token)", "simplejwt", "verify_simplejwt", "simplejwt"),
     Contestant("verify", "jwtauth verify", "jwtauth", "verify_jwtauth"),
+    Contestant("verify", "jwtauth verify, five custom claims", "jwtauth_claims", "verify_jwtauth"),
     # 3. refresh with rotation
     Contestant("refresh", "simplejwt TokenRefreshView, SQLite", "simplejwt", "refresh_simplejwt", "simplejwt"),
     Contestant("refresh", "jwtauth refresh/, SQLite", "jwtauth", "refresh_jwtauth"),
     Contestant("refresh", "jwtauth refresh/, SQLite + Redis cache", "jwtauth_redis", "refresh_jwtauth"),
+    Contestant("refresh", "jwtauth refresh/, SQLite, five custom claims", "jwtauth_claims", "refresh_jwtauth"),
     Contestant("refresh", "simplejwt TokenRefreshView, PostgreSQL", "simplejwt_pg", "refresh_simplejwt", "simplejwt"),
     Contestant("refresh", "jwtauth refresh/, PostgreSQL", "jwtauth_pg", "refresh_jwtauth"),
     # 4. login

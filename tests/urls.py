@@ -2,7 +2,16 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from tests.testapp.views import HelloView, PkView, ResourceServerHelloView, SsoLoginView
+from tests.testapp.views import (
+    AdminOnlyView,
+    ClaimsView,
+    HelloView,
+    OrdersWriteView,
+    PkView,
+    ResourceServerHelloView,
+    ResourceServerOrdersView,
+    SsoLoginView,
+)
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -11,6 +20,10 @@ urlpatterns = [
     path("api/resource/", ResourceServerHelloView.as_view(), name="resource"),
     path("api/pk/", PkView.as_view(), name="pk"),
     path("api/sso-login/", SsoLoginView.as_view(), name="sso-login"),
+    path("api/claims/", ClaimsView.as_view(), name="claims"),
+    path("api/admin-only/", AdminOnlyView.as_view(), name="admin-only"),
+    path("api/orders/", OrdersWriteView.as_view(), name="orders"),
+    path("api/resource/orders/", ResourceServerOrdersView.as_view(), name="resource-orders"),
 ]
 
 if getattr(settings, "HAS_ALLAUTH", False):

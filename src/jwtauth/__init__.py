@@ -23,6 +23,7 @@ __version__ = "0.1.0"
 
 #: public name -> module that defines it
 _EXPORTS: dict[str, str] = {
+    "InsufficientScope": "jwtauth.core.errors",
     "JWTAuthentication": "jwtauth.api.authentication",
     "exception_handler": "jwtauth.api.errors",
     "tokens_for_user": "jwtauth.api.tokens",
@@ -30,6 +31,8 @@ _EXPORTS: dict[str, str] = {
     "revoke_user_sessions": "jwtauth.api.tokens",
     "set_refresh_cookie": "jwtauth.api.cookies",
     "UserSerializer": "jwtauth.api.serializers",
+    "HasClaim": "jwtauth.api.permissions",
+    "HasScope": "jwtauth.api.permissions",
     "AccessClaims": "jwtauth.core.tokens",
     "TokenPair": "jwtauth.core.tokens",
     "ConfigInvalid": "jwtauth.core.errors",
@@ -58,6 +61,9 @@ __all__ = [
     "AccessClaims",
     "ConfigInvalid",
     "CsrfFailed",
+    "HasClaim",
+    "HasScope",
+    "InsufficientScope",
     "InvalidCredentials",
     "JWKSUnavailable",
     "JWTAuthError",
@@ -91,11 +97,13 @@ if TYPE_CHECKING:
     from .api.authentication import JWTAuthentication
     from .api.cookies import set_refresh_cookie
     from .api.errors import exception_handler
+    from .api.permissions import HasClaim, HasScope
     from .api.serializers import UserSerializer
     from .api.tokens import revoke_user_sessions, tokens_for_user, verify_access_token
     from .core.errors import (
         ConfigInvalid,
         CsrfFailed,
+        InsufficientScope,
         InvalidCredentials,
         JWKSUnavailable,
         JWTAuthError,

@@ -11,7 +11,7 @@ generated from it (``python -m jwtauth.settings``) and a test keeps the two equa
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Any
@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from django.conf import settings as django_settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
+from django.utils.module_loading import import_string
 
 from ._settings_table import (
     Invalid,
@@ -76,6 +77,28 @@ def _named(parse: Any, name: str) -> Any:
     return wrapped
 
 
+def _claims_hook(value: object) -> Callable[[Any, Any], object]:
+    hook = value
+    if isinstance(value, str) and value:
+        try:
+            hook = import_string(value)
+        except Exception:  # ImportError, or the module itself failing to import
+            hook = None
+    if not callable(hook):
+        raise Invalid("None or a dotted path to a callable (user, request) -> mapping of claims")
+    return hook
+
+
+#: The verifier refuses longer tokens (jwtauth.core.jws.MAX_TOKEN_LENGTH).
+_MAX_ACCESS_TOKEN_BYTES = 8192
+
+
+def _token_size(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 256 <= value <= _MAX_ACCESS_TOKEN_BYTES:
+        raise Invalid(f"an int from 256 to {_MAX_ACCESS_TOKEN_BYTES}")
+    return value
+
+
 _THROTTLE_SCOPES = {"ip": "20/min", "account": "10/15min"}
 
 
@@ -123,6 +146,8 @@ class JWTAuthSettings(SettingsTable):
     auth_header_types = Setting(("Bearer",), scheme_names, "accepted `Authorization` schemes (case-insensitive), e.g. `[\"Bearer\", \"Token\"]`", _TOKENS)
     stateless_access_tokens = Setting(False, boolean, "`True`: no per-request session check; a revoked session's access tokens keep working until they expire (at most `ACCESS_TOKEN_LIFETIME`); refresh still checks everything", _TOKENS)
     verified_token_cache_size = Setting(10_000, integer(minimum=0), "per-process memo of access tokens whose signature verified (time claims are still checked every request); `0` disables", _TOKENS)
+    token_claims = Setting(None, optional(_claims_hook), "dotted path of `(user, request) -> Mapping[str, JSON]`: custom claims for access tokens, called at login and at every refresh; see [claims.md](claims.md)", _TOKENS)
+    access_token_max_bytes = Setting(4096, _token_size, "the longest encoded access token (256 to 8192); a `TOKEN_CLAIMS` result that makes it longer answers 503 `config_invalid`", _TOKENS)
     clock = Setting("jwtauth.core.clock.SystemClock", clock_object, "dotted path of a clock class, or an object with `now()` (a test seam)", _TOKENS)
 
     # The refresh cookie and login

@@ -55,3 +55,24 @@ def test_wrong_password(api_client: APIClient, email_user: Any) -> None:
     r = api_client.post(LOGIN, {"email": "bob@example.com", "password": "nope"}, format="json")
     assert r.status_code == 401
     assert COOKIE not in r.cookies
+
+
+@pytest.mark.jwtauth_settings(TOKEN_CLAIMS="tests.testapp.claims.user_pk_claims")
+def test_token_claims_hook_with_a_uuid_primary_key(api_client: APIClient, email_user: Any) -> None:
+    response = api_client.post(LOGIN, {"email": "bob@example.com", "password": PASSWORD}, format="json")
+    assert response.status_code == 200, response.content
+    access = response.json()["access_token"]
+    part = access.split(".")[1]
+    claims = json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+    # The UUID pk became its string form, as documented; the hook saw the custom user.
+    assert claims["uid"] == str(email_user.pk)
+    assert claims["email"] == "bob@example.com"
+    assert APIClient().get("/api/claims/", **bearer(access)).json()["claims"] == {
+        "uid": str(email_user.pk),
+        "email": "bob@example.com",
+    }
+    refreshed = api_client.post(REFRESH, **csrf_headers(api_client, response))
+    assert refreshed.status_code == 200
+    assert APIClient().get("/api/claims/", **bearer(refreshed.json()["access_token"])).json()["claims"]["uid"] == str(
+        email_user.pk
+    )

@@ -1,9 +1,11 @@
 from typing import Any
 
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from jwtauth import HasClaim, HasScope
 from jwtauth.contrib.resource_server.authentication import ResourceServerAuthentication
 
 
@@ -47,3 +49,34 @@ class SsoLoginView(APIView):
         response = Response({"access_token": pair.access_token, "expires_in": pair.expires_in})
         jwtauth.set_refresh_cookie(response, request, pair)
         return response
+
+
+class ClaimsView(APIView):
+    """Echoes the verified custom claims of ``request.auth``."""
+
+    def get(self, request: Request) -> Response:
+        claims = request.auth.claims  # type: ignore[union-attr]
+        return Response({"claims": {k: list(v) if isinstance(v, tuple) else v for k, v in claims.items()}})
+
+
+class AdminOnlyView(APIView):
+    permission_classes = [IsAuthenticated, HasClaim("role", "admin")]
+
+    def get(self, request: Request) -> Response:
+        return Response({"ok": True})
+
+
+class OrdersWriteView(APIView):
+    permission_classes = [IsAuthenticated, HasScope("orders:write")]
+
+    def post(self, request: Request) -> Response:
+        return Response({"ok": True})
+
+
+class ResourceServerOrdersView(APIView):
+    authentication_classes = [ResourceServerAuthentication]
+    permission_classes = [IsAuthenticated, HasScope("orders:write")]
+
+    def get(self, request: Request) -> Response:
+        auth: Any = request.auth
+        return Response({"sub": auth.sub, "claims": {k: v for k, v in auth.claims.items() if isinstance(v, str)}})

@@ -181,6 +181,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return None
     if response.status_code == 401 and not response.has_header("WWW-Authenticate"):
         response["WWW-Authenticate"] = bearer_challenge(DEFAULT_REALM)  # RFC 9110 §15.5.2: every 401
+    challenge = getattr(exc, "www_authenticate", None)
+    if isinstance(challenge, str):  # a 403 that tells the client why (RFC 6750 §3.1)
+        response["WWW-Authenticate"] = challenge
     data = response.data
     if isinstance(exc, exceptions.ValidationError):
         errors = data if isinstance(data, dict) else {"non_field_errors": data}

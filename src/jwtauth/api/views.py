@@ -22,7 +22,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ..core import errors as e
-from ..core.errors import InvalidCredentials, JWTAuthError, RefreshTokenMissing
+from ..core.errors import InvalidCredentials, JWTAuthError, RefreshTokenInvalid, RefreshTokenMissing
 from ..sessions.receivers import password_upgrades_allowed
 from ..sessions.service import refresh_session, revoke_refresh_token
 from ..settings import get_settings
@@ -110,7 +110,8 @@ class LoginView(_CookieView):
         "csrf_token", "user"}`` with the refresh cookie and a rotated ``csrftoken``.
         400 ``invalid_request``/``parse_error``; 401 ``invalid_credentials`` for an
         unknown user, a wrong password and an inactive user alike; 413
-        ``request_too_large``; 429 ``throttled`` with ``Retry-After`` after too many
+        ``request_too_large``; 503 ``config_invalid`` when ``TOKEN_CLAIMS`` returns
+        unusable claims (no session is started); 429 ``throttled`` with ``Retry-After`` after too many
         failed logins from this IP or for this account (only failures count).
     """
 
@@ -122,6 +123,7 @@ class LoginView(_CookieView):
         e.RequestTooLarge,
         e.UnsupportedMediaType,
         e.Throttled,
+        e.ConfigInvalid,
         e.ServiceUnavailable,
     )
 
@@ -169,7 +171,8 @@ class RefreshView(_CookieView):
         200 ``{"access_token", "token_type", "expires_in", "csrf_token"}`` with a new
         refresh cookie (none during the reuse grace period: the newer cookie stays).
         401 ``refresh_token_missing``; 401 ``refresh_token_invalid``/``_expired``/
-        ``_revoked``/``_reused`` with the cookie cleared; 403 ``csrf_failed``.
+        ``_revoked``/``_reused`` with the cookie cleared; 403 ``csrf_failed``; 503
+        ``config_invalid`` when ``TOKEN_CLAIMS`` returns unusable claims (the cookie stays).
     """
 
     errors = (
@@ -181,6 +184,7 @@ class RefreshView(_CookieView):
         e.RefreshTokenReused,
         e.CsrfFailed,
         e.RequestTooLarge,
+        e.ConfigInvalid,
         e.ServiceUnavailable,
     )
 
@@ -194,11 +198,15 @@ class RefreshView(_CookieView):
         except JWTAuthError as err:
             raise api_error(err) from None
         try:
-            result = refresh_session(token)
-        except JWTAuthError as err:
+            result = refresh_session(token, request=request._request)
+        except RefreshTokenInvalid as err:
             response = self.handle_exception(api_error(err))
             delete_refresh_cookie(response, request._request)
             return response
+        except JWTAuthError as err:
+            # config_invalid (a TOKEN_CLAIMS problem), revocation_unavailable: the
+            # session is fine and its cookie stays.
+            raise api_error(err) from None
         response = Response(
             {
                 "access_token": result.access.token,

@@ -22,6 +22,7 @@ __all__ = [
     "ERRORS",
     "ConfigInvalid",
     "CsrfFailed",
+    "InsufficientScope",
     "InvalidCredentials",
     "InvalidRequest",
     "JWKSUnavailable",
@@ -204,6 +205,17 @@ class PermissionDenied(JWTAuthError):
     code, status, default_detail = "permission_denied", 403, _("You do not have permission to perform this action.")
 
 
+class InsufficientScope(JWTAuthError):
+    """The access token lacks a scope the view needs (RFC 6750 §3.1); the answer carries
+    ``WWW-Authenticate: Bearer error="insufficient_scope", scope="..."``."""
+
+    code, status, default_detail = (
+        "insufficient_scope",
+        403,
+        _("The access token does not carry the scope this request needs."),
+    )
+
+
 class Throttled(JWTAuthError):
     """Too many attempts; the answer carries ``Retry-After`` (DRF's ``Throttled``)."""
 
@@ -214,7 +226,14 @@ class Throttled(JWTAuthError):
 
 
 class ConfigInvalid(JWTAuthError):
-    code, status, default_detail = "config_invalid", 500, _("The server is misconfigured.")
+    """The server's configuration cannot serve the request, e.g. a ``TOKEN_CLAIMS`` hook
+    returned a claim with no JSON form. A JSON 503, never a bare 500; the cause is logged."""
+
+    code, status, default_detail = (
+        "config_invalid",
+        503,
+        _("The server cannot issue tokens with its current configuration."),
+    )
     reason = "invalid configuration"
 
 

@@ -11,11 +11,14 @@ can never pass for the other even if someone configures one key for both
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from types import MappingProxyType
 from typing import TypeVar
 
-from .errors import RefreshTokenExpired, RefreshTokenInvalid, TokenExpired, TokenInvalid
+from .claims import custom_claims
+from .errors import ConfigInvalid, RefreshTokenExpired, RefreshTokenInvalid, TokenExpired, TokenInvalid
 from .jws import decode_claims, sign, verify_jws, verify_registered_claims
 from .keys.keyset import KeySet
 
@@ -83,9 +86,21 @@ class TokenClaims:
     kid: str
 
 
+def _no_claims() -> Mapping[str, object]:
+    return MappingProxyType({})
+
+
 @dataclass(frozen=True, slots=True)
 class AccessClaims(TokenClaims):
-    """The verified claims of an access token (see :class:`TokenClaims`)."""
+    """The verified claims of an access token (see :class:`TokenClaims`).
+
+    Attributes:
+        claims: the custom claims (those set by ``TOKEN_CLAIMS``, i.e. every claim but
+            the registered and jwtauth-owned ones), read-only: arrays are tuples and
+            objects read-only mappings, e.g. ``request.auth.claims["role"]``.
+    """
+
+    claims: Mapping[str, object] = field(default_factory=_no_claims)
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,7 +166,17 @@ def new_jti() -> str:
     return secrets.token_urlsafe(16)
 
 
-def _issue(policy: TokenPolicy, typ: str, *, sub: str, sid: str, now: datetime, jti: str | None) -> IssuedToken:
+def _issue(
+    policy: TokenPolicy,
+    typ: str,
+    *,
+    sub: str,
+    sid: str,
+    now: datetime,
+    jti: str | None,
+    extra: Mapping[str, object] | None = None,
+    max_bytes: int | None = None,
+) -> IssuedToken:
     issued_at = int(now.timestamp())
     lifetime_seconds = int(policy.lifetime.total_seconds())
     jti = jti or new_jti()
@@ -162,7 +187,19 @@ def _issue(policy: TokenPolicy, typ: str, *, sub: str, sid: str, now: datetime, 
     if policy.audience is not None:
         claims["aud"] = policy.audience
     claims.update(iat=issued_at, exp=issued_at + lifetime_seconds, jti=jti, sid=sid)
+    if extra:
+        # Never override a claim of ours: the hook's result was checked against
+        # RESERVED_CLAIMS already; this guards every other caller.
+        clash = sorted(extra.keys() & claims.keys())
+        if clash:
+            raise ConfigInvalid(f"custom claims may not set {clash[0]!r}")
+        claims.update(extra)
     token = sign(claims, policy.keys.signing, typ)
+    if max_bytes is not None and len(token) > max_bytes:
+        raise ConfigInvalid(
+            f"the access token is {len(token)} bytes with its custom claims, over ACCESS_TOKEN_MAX_BYTES "
+            f"({max_bytes}); it travels in every request header: put less in TOKEN_CLAIMS"
+        )
     return IssuedToken(
         token=token,
         jti=jti,
@@ -172,7 +209,14 @@ def _issue(policy: TokenPolicy, typ: str, *, sub: str, sid: str, now: datetime, 
 
 
 def issue_access_token(
-    policy: TokenPolicy, *, sub: str, sid: str, now: datetime, jti: str | None = None
+    policy: TokenPolicy,
+    *,
+    sub: str,
+    sid: str,
+    now: datetime,
+    jti: str | None = None,
+    claims: Mapping[str, object] | None = None,
+    max_bytes: int | None = None,
 ) -> IssuedToken:
     """Issue an access token (RFC 9068 profile).
 
@@ -182,8 +226,15 @@ def issue_access_token(
         sid: the refresh session id.
         now: issue time (aware UTC).
         jti: a ``jti`` to use instead of a random one.
+        claims: custom claims, already converted to JSON values
+            (:func:`jwtauth.core.claims.convert_claims`); never a registered one.
+        max_bytes: the largest encoded token allowed, or ``None``.
+
+    Raises:
+        ConfigInvalid (``config_invalid``): ``claims`` names a claim the token sets
+            itself, or the encoded token is longer than ``max_bytes``.
     """
-    return _issue(policy, ACCESS_TOKEN_TYP, sub=sub, sid=sid, now=now, jti=jti)
+    return _issue(policy, ACCESS_TOKEN_TYP, sub=sub, sid=sid, now=now, jti=jti, extra=claims, max_bytes=max_bytes)
 
 
 def issue_refresh_token(
@@ -225,6 +276,18 @@ def _claims(cls: type[_C], claims: dict[str, object], kid: str) -> _C:
         iat=int(claims["iat"]),  # type: ignore[call-overload]
         exp=int(claims["exp"]),  # type: ignore[call-overload]
         kid=kid,
+    )
+
+
+def _access_claims(claims: dict[str, object], kid: str) -> AccessClaims:
+    return AccessClaims(
+        sub=str(claims["sub"]),
+        sid=str(claims["sid"]),
+        jti=str(claims["jti"]),
+        iat=int(claims["iat"]),  # type: ignore[call-overload]
+        exp=int(claims["exp"]),  # type: ignore[call-overload]
+        kid=kid,
+        claims=custom_claims(claims),
     )
 
 
@@ -303,7 +366,7 @@ def verify_access_token(
             _check_times(hit, policy, now)
             return hit
     claims, kid = _verify(token, policy, ACCESS_TOKEN_TYP, _ACCESS_REQUIRED, now)
-    verified = _claims(AccessClaims, claims, kid)
+    verified = _access_claims(claims, kid)
     # Only tokens whose time rules fit _check_times are memoised (no nbf, integer dates).
     if cache is not None and "nbf" not in claims and verified.exp == claims["exp"] and verified.iat == claims["iat"]:
         cache.put(str(token), verified)

@@ -16,7 +16,9 @@ from django.db import transaction
 from django.http import HttpRequest
 
 from .. import signals
+from ..core.claims import convert_claims
 from ..core.errors import (
+    ConfigInvalid,
     RefreshTokenExpired,
     RefreshTokenInvalid,
     RefreshTokenReused,
@@ -30,7 +32,7 @@ from ..core.tokens import (
     new_jti,
     verify_refresh_token,
 )
-from ..settings import get_settings
+from ..settings import JWTAuthSettings, get_settings
 from ..settings import now as _now
 from ._sql import load_session, rotate_session
 from .models import RefreshSession
@@ -48,6 +50,46 @@ __all__ = [
 logger = logging.getLogger("jwtauth")
 
 _USER_AGENT_MAX = 512
+
+
+_logged_problems: set[str] = set()
+
+
+def _log_once(err: ConfigInvalid) -> None:
+    # One ERROR line per distinct problem and process: a broken hook fails every login
+    # and refresh, and the log should say so once, not drown in it. Claim names and
+    # types only, never values.
+    if err.reason not in _logged_problems:
+        _logged_problems.add(err.reason)
+        logger.error("jwtauth: cannot issue access tokens: %s", err.reason)
+
+
+def custom_claims_for(conf: JWTAuthSettings, user: Any, request: HttpRequest | None) -> dict[str, object] | None:
+    """Call the ``TOKEN_CLAIMS`` hook and convert its result (``None`` without a hook).
+
+    Raises:
+        ConfigInvalid (``config_invalid``): the hook returned unusable claims (logged once).
+    """
+    hook = conf.token_claims
+    if hook is None:
+        return None
+    try:
+        return convert_claims(hook(user, request))
+    except ConfigInvalid as err:
+        _log_once(err)
+        raise
+
+
+def _issue_access(
+    conf: JWTAuthSettings, *, sub: str, sid: str, now: Any, claims: dict[str, object] | None
+) -> IssuedToken:
+    try:
+        return issue_access_token(
+            conf.access, sub=sub, sid=sid, now=now, claims=claims, max_bytes=conf.access_token_max_bytes
+        )
+    except ConfigInvalid as err:
+        _log_once(err)
+        raise
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +135,8 @@ def start_session(
     conf = get_settings()
     now = _now()
     jti = new_jti()
+    # Before anything is written: a hook that fails leaves no session behind.
+    claims = custom_claims_for(conf, user, request)
     session = RefreshSession(
         user=user,
         created_at=now,
@@ -102,8 +146,10 @@ def start_session(
         user_agent=user_agent[:_USER_AGENT_MAX],
         ip_address=ip_address,
     )
-    session.save(force_insert=True)
     sub, sid = str(user.pk), str(session.pk)
+    # Issued before the row is saved: a token over ACCESS_TOKEN_MAX_BYTES leaves nothing behind.
+    access = _issue_access(conf, sub=sub, sid=sid, now=now, claims=claims)
+    session.save(force_insert=True)
     mark_live(sid, user.pk)
     if conf.max_sessions_per_user is not None:
         cap = conf.max_sessions_per_user
@@ -112,7 +158,6 @@ def start_session(
         # not see; the last of them to commit sees all and enforces the cap.
         transaction.on_commit(lambda: evict_excess_sessions(user.pk, keep=cap))
     refresh = issue_refresh_token(conf.refresh, sub=sub, sid=sid, now=now, jti=jti)
-    access = issue_access_token(conf.access, sub=sub, sid=sid, now=now)
     signals.session_started.send(sender=RefreshSession, session=session, user=user)
     return LoginResult(session=session, access=access, refresh=refresh)
 
@@ -134,7 +179,7 @@ def _send(signal: Any, session: RefreshSession) -> None:
         signal.send(sender=RefreshSession, session=session, user=session.user)
 
 
-def refresh_session(refresh_token: str) -> RefreshResult:
+def refresh_session(refresh_token: str, *, request: HttpRequest | None = None) -> RefreshResult:
     """Rotate a token family with the presented refresh token.
 
     Implements refresh token rotation with reuse detection (RFC 9700 §4.14.2): the
@@ -144,17 +189,22 @@ def refresh_session(refresh_token: str) -> RefreshResult:
 
     Args:
         refresh_token: the compact JWT from the refresh cookie.
+        request: the refresh request (handed to ``TOKEN_CLAIMS``), or ``None``.
 
     Returns:
         A :class:`RefreshResult`. Two SQL queries for a rotation (SELECT, UPDATE);
         ``result.session.user`` is loaded on first access (one more query), which the
-        ``refresh_token_rotated`` signal does only when it has receivers.
+        ``refresh_token_rotated`` signal does only when it has receivers, and
+        ``TOKEN_CLAIMS`` always (it is called with the user at every refresh, so a
+        changed role reaches the next access token).
 
     Raises:
         RefreshTokenInvalid (``refresh_token_invalid``): bad token, or its user is gone.
         RefreshTokenExpired (``refresh_token_expired``): token or family expired.
         RefreshTokenRevoked (``refresh_token_revoked``): family revoked, user inactive.
         RefreshTokenReused (``refresh_token_reused``): reuse detected; family revoked.
+        ConfigInvalid (``config_invalid``): ``TOKEN_CLAIMS`` returned unusable claims;
+            nothing was rotated, the presented refresh token stays current.
     """
     conf = get_settings()
     now = _now()
@@ -188,9 +238,12 @@ def refresh_session(refresh_token: str) -> RefreshResult:
             _send(signals.refresh_token_reused, session)
             raise RefreshTokenReused()
         sub, sid = claims.sub, str(session.pk)
+        # Before the rotation: a hook that fails leaves the presented token current.
+        custom = custom_claims_for(conf, session.user, request) if conf.token_claims is not None else None
         if verdict is Verdict.GRACE:
-            access = issue_access_token(conf.access, sub=sub, sid=sid, now=now)
+            access = _issue_access(conf, sub=sub, sid=sid, now=now, claims=custom)
             return RefreshResult(session=session, access=access, refresh=None)
+        access = _issue_access(conf, sub=sub, sid=sid, now=now, claims=custom)
         jti = new_jti()
         # Compare-and-swap: only the request that still sees the presented token as
         # current wins; every concurrent loser re-reads and lands in GRACE.
@@ -198,7 +251,6 @@ def refresh_session(refresh_token: str) -> RefreshResult:
             session, presented=presented, jti_hash=hash_jti(jti), now=now, expires_at=now + conf.refresh.lifetime
         ):
             refresh = issue_refresh_token(conf.refresh, sub=sub, sid=sid, now=now, jti=jti)
-            access = issue_access_token(conf.access, sub=sub, sid=sid, now=now)
             _send(signals.refresh_token_rotated, session)
             return RefreshResult(session=session, access=access, refresh=refresh)
     raise RefreshTokenRevoked("rotation contended")

@@ -69,7 +69,7 @@ def test_error_codes_per_status(schema: dict[str, Any]) -> None:
         "413": ["request_too_large"],
         "415": ["unsupported_media_type"],
         "429": ["throttled"],
-        "503": ["service_unavailable"],
+        "503": ["config_invalid", "service_unavailable"],
     }
     for status, codes in expected.items():
         assert login[status]["content"]["application/json"]["schema"]["properties"]["code"]["enum"] == codes

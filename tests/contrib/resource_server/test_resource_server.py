@@ -18,7 +18,7 @@ from jwtauth.contrib.resource_server.remote_jwks import RemoteJWKS
 from jwtauth.core.errors import ConfigInvalid, JWKSUnavailable
 from jwtauth.core.keys.jwks import public_jwk
 from jwtauth.core.keys.keyset import KeySet
-from jwtauth.core.tokens import TokenPolicy, issue_refresh_token
+from jwtauth.core.tokens import TokenPolicy, issue_access_token, issue_refresh_token
 from tests.conftest import FakeClock
 from tests.contrib.resource_server.jwks_server import (
     AUDIENCE,
@@ -367,3 +367,39 @@ def test_e201_is_silent_for_good_or_absent_settings(resource_server: JWKSServer,
     del settings.JWTAUTH_RESOURCE_SERVER
     assert check_resource_server_settings() == []
     assert resource_server.hits == 0
+
+
+def test_custom_claims_and_scope_permission_as_on_the_issuer(
+    resource_server: JWKSServer, api_client: APIClient, clock: FakeClock
+) -> None:
+    key = asymmetric_key("EdDSA", "k1")
+    resource_server.publish(key)
+    p = TokenPolicy(keys=KeySet((key,)), issuer=ISSUER, audience=AUDIENCE, lifetime=timedelta(minutes=5))
+
+    def with_claims(**claims: Any) -> str:
+        return issue_access_token(p, sub="42", sid="s-1", now=clock.now(), claims=claims).token
+
+    denied = api_client.get("/api/resource/orders/", HTTP_AUTHORIZATION=f"Bearer {with_claims(scope='orders:read')}")
+    assert (denied.status_code, denied.json()["code"]) == (403, "insufficient_scope")
+    assert denied["WWW-Authenticate"] == 'Bearer realm="api", error="insufficient_scope", scope="orders:write"'
+    allowed = api_client.get(
+        "/api/resource/orders/",
+        HTTP_AUTHORIZATION=f"Bearer {with_claims(scope='orders:read orders:write', role='admin')}",
+    )
+    assert allowed.status_code == 200, allowed.content
+    # request.auth.claims holds the custom claims alone, as request.auth.claims does on the issuer.
+    assert allowed.json() == {"sub": "42", "claims": {"scope": "orders:read orders:write", "role": "admin"}}
+
+
+def test_resource_server_claims_are_read_only() -> None:
+    from jwtauth.contrib.resource_server import ResourceServerClaims
+
+    claims = ResourceServerClaims({"sub": "42", "exp": 1, "role": "x", "perms": ["a"], "scope": "a b"})
+    assert claims["sub"] == "42" and claims.get("sid") is None
+    assert dict(claims.claims) == {"role": "x", "perms": ("a",), "scope": "a b"}
+    assert claims.scopes == {"a", "b"}
+    assert len(claims) == 5 and set(claims) == {"sub", "exp", "role", "perms", "scope"}
+    assert isinstance(claims["perms"], tuple)
+    with pytest.raises(TypeError):
+        claims["role"] = "y"  # type: ignore[index]
+    assert "role" in repr(claims)

@@ -9,11 +9,13 @@ from .authentication import (
     TokenUser,
     get_resource_server_settings,
 )
+from .claims import ResourceServerClaims
 from .remote_jwks import RemoteJWKS
 
 __all__ = [
     "RemoteJWKS",
     "ResourceServerAuthentication",
+    "ResourceServerClaims",
     "ResourceServerConfig",
     "TokenUser",
     "get_resource_server_settings",

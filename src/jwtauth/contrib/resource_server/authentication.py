@@ -31,7 +31,9 @@ looked up. Bad settings are reported by the system check ``jwtauth.E201``. Token
 tokens are short-lived by design.
 
 ``request.user`` is a :class:`TokenUser` (``id``/``pk`` = ``sub``) and ``request.auth``
-the verified claims; override :meth:`ResourceServerAuthentication.get_user` to map to a
+the verified claims, a read-only :class:`ResourceServerClaims` mapping whose ``.claims``
+holds the custom claims alone (``request.auth.claims["role"]``), as on the issuer; the
+permissions ``jwtauth.HasClaim`` and ``jwtauth.HasScope`` work here too. Override :meth:`ResourceServerAuthentication.get_user` to map to a
 local user.
 """
 
@@ -65,11 +67,13 @@ from ...core.errors import JWKSUnavailable, JWTAuthError, KeyUnknown, TokenInval
 from ...core.jws import decode_claims, verify_jws, verify_registered_claims
 from ...core.tokens import ACCESS_TOKEN_TYP
 from ...settings import ResourceServerSettings
+from .claims import ResourceServerClaims
 from .remote_jwks import RemoteJWKS
 
 __all__ = [
     "RemoteJWKS",
     "ResourceServerAuthentication",
+    "ResourceServerClaims",
     "ResourceServerConfig",
     "TokenUser",
     "get_resource_server_settings",
@@ -167,7 +171,7 @@ class ResourceServerAuthentication(BaseAuthentication):
 
     www_authenticate_realm = DEFAULT_REALM
 
-    def authenticate(self, request: Request) -> tuple[Any, dict[str, object]] | None:
+    def authenticate(self, request: Request) -> tuple[Any, ResourceServerClaims] | None:
         header = request.META.get("HTTP_AUTHORIZATION")
         if not header:
             return None
@@ -176,7 +180,7 @@ class ResourceServerAuthentication(BaseAuthentication):
             token = self.get_raw_token(header, conf)
             if token is None:
                 return None
-            claims = self.verify_token(token, conf)
+            claims = ResourceServerClaims(self.verify_token(token, conf))
             return self.get_user(claims), claims
         except JWKSUnavailable as err:
             raise _jwks_unavailable(err, conf.jwks.retry_after_seconds()) from None
@@ -235,7 +239,7 @@ class ResourceServerAuthentication(BaseAuthentication):
             raise TokenInvalid("sub is not a string")
         return claims
 
-    def get_user(self, claims: dict[str, object]) -> Any:
+    def get_user(self, claims: Mapping[str, object]) -> Any:
         """Map verified claims to ``request.user`` (default :class:`TokenUser`)."""
         return TokenUser(claims)
 

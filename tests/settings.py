@@ -1,7 +1,8 @@
 """Django settings for the test suite.
 
 The database is SQLite unless ``JWTAUTH_TEST_DB=postgres`` (then the PostgreSQL
-server named by ``JWTAUTH_TEST_PG_*``, default 127.0.0.1:5432, user postgres).
+server named by ``JWTAUTH_TEST_PG_*``, default 127.0.0.1:5432, user postgres) or
+``JWTAUTH_TEST_DB=mariadb`` (``JWTAUTH_TEST_MARIADB_*``, default 127.0.0.1:3306, root).
 ``JWTAUTH_TEST_REDIS_URL`` points the Redis-backed tests at a server.
 """
 
@@ -57,6 +58,24 @@ if os.environ.get("JWTAUTH_TEST_DB") == "postgres":
             "USER": os.environ.get("JWTAUTH_TEST_PG_USER", "postgres"),
             "HOST": os.environ.get("JWTAUTH_TEST_PG_HOST", "127.0.0.1"),
             "PORT": os.environ.get("JWTAUTH_TEST_PG_PORT", "5432"),
+        }
+    }
+elif os.environ.get("JWTAUTH_TEST_DB") == "mariadb":
+    # The raw-SQL tests (tests/sessions/test_raw_sql.py) also run on MariaDB/MySQL:
+    # mysqlclient when installed, else PyMySQL standing in for it.
+    import importlib
+
+    try:
+        importlib.import_module("MySQLdb")
+    except ImportError:
+        importlib.import_module("pymysql").install_as_MySQLdb()
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.mysql",
+            "NAME": os.environ.get("JWTAUTH_TEST_MARIADB_NAME", "jwtauth"),
+            "USER": os.environ.get("JWTAUTH_TEST_MARIADB_USER", "root"),
+            "HOST": os.environ.get("JWTAUTH_TEST_MARIADB_HOST", "127.0.0.1"),
+            "PORT": os.environ.get("JWTAUTH_TEST_MARIADB_PORT", "3306"),
         }
     }
 else:

@@ -54,9 +54,16 @@ def _is_active_fields(user_meta: Any) -> list[Field[Any, Any]]:
 
 
 def check_sql(alias: str, user_model: Any) -> str:
-    """The per-request session check: ``SELECT is_active FROM session JOIN user WHERE
-    session.id = %s AND session.user_id = %s AND revoked_at IS NULL`` (``1`` when the
-    user model has no ``is_active`` column)."""
+    """The per-request session check: ``SELECT session.user_id = %s, user.is_active
+    FROM session JOIN user WHERE session.id = %s AND revoked_at IS NULL`` (``1`` for
+    ``is_active`` when the user model has no such column); parameters: the token's
+    user pk, then the session id.
+
+    Both tables are reached by primary key only: the session by its id, the user
+    through the join on its id. The ``sub`` comparison is a selected column, compared
+    by the database with the column's own type (a native UUID on MariaDB and
+    PostgreSQL, hex text on SQLite); in the ``WHERE`` clause it let PostgreSQL pick the
+    ``user_id`` index and filter that user's sessions, a cost that grows with them."""
     key = (alias, user_model._meta.label)
     sql = _CHECKS.get(key)
     if sql is None:
@@ -65,10 +72,10 @@ def check_sql(alias: str, user_model: Any) -> str:
         active_fields = _is_active_fields(user_meta)
         active = f"u.{_quote(alias, active_fields[0].column)}" if active_fields else "1"
         sql = _CHECKS[key] = (
-            f"SELECT {active} FROM {_quote(alias, session_meta.db_table)} s "  # noqa: S608
+            f"SELECT s.{user_column} = %s, {active} FROM {_quote(alias, session_meta.db_table)} s "  # noqa: S608
             f"INNER JOIN {_quote(alias, user_meta.db_table)} u "
             f"ON u.{_quote(alias, user_meta.pk.column)} = s.{user_column} "
-            f"WHERE s.{_quote(alias, session_meta.pk.column)} = %s AND s.{user_column} = %s "
+            f"WHERE s.{_quote(alias, session_meta.pk.column)} = %s "
             f"AND s.{_quote(alias, session_meta.get_field('revoked_at').column)} IS NULL"
         )
     return sql

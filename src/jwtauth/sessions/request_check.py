@@ -6,8 +6,9 @@ answers with the least work that stays correct across processes:
 
 - a shared revocation cache (Redis): one cache read, no SQL
   (:mod:`jwtauth.sessions.revocation`);
-- no shared cache, or a cache miss: one small SQL query, ``SELECT is_active FROM
-  session JOIN user WHERE sid = ? AND user = ? AND revoked_at IS NULL``. It is a raw
+- no shared cache, or a cache miss: one small SQL query, ``SELECT user_id = ?,
+  is_active FROM session JOIN user WHERE sid = ? AND revoked_at IS NULL`` (two
+  primary-key lookups). It is a raw
   parameterised statement built once from the models' metadata: the ORM would cost
   several times more per request to compile the same query and build two model
   instances that most views never read;
@@ -81,15 +82,15 @@ def session_is_live(sid: str, user_pk: Any, *, user_model: Any = None) -> bool:
     alias = router.db_for_write(RefreshSession)
     connection = connections[alias]
     params = [
-        RefreshSession._meta.pk.get_db_prep_value(session_id, connection),
         user_model._meta.pk.get_db_prep_value(user_pk, connection),
+        RefreshSession._meta.pk.get_db_prep_value(session_id, connection),
     ]
     with connection.cursor() as cursor:
         cursor.execute(check_sql(alias, user_model), params)
         row = cursor.fetchone()
-    if row is None:
+    if row is None or not row[0]:  # no live session, or it belongs to another user
         return False
-    if not row[0]:
+    if not row[1]:
         raise UserInactive()
     return True
 

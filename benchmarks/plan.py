@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["HTTP", "INPROC", "PROFILES", "SECTIONS", "Contestant", "HttpContestant", "Profile"]
+__all__ = ["HTTP", "INPROC", "PROFILES", "QUICK_PROFILES", "SECTIONS", "Contestant", "HttpContestant", "Profile"]
 
 _SIMPLEJWT_APPS = ("rest_framework_simplejwt", "rest_framework_simplejwt.token_blacklist")
 
@@ -39,7 +39,14 @@ PROFILES: dict[str, Profile] = {
     "jwtauth_stateless": Profile(apps=("jwtauth",), jwtauth_mode="stateless"),
     "jwtauth_pg": Profile(apps=("jwtauth",), db="postgres", jwtauth_mode="embedded"),
     "jwtauth_claims": Profile(apps=("jwtauth",), jwtauth_mode="claims"),
+    # The recommended production configuration: PostgreSQL plus Redis as the revocation cache.
+    "jwtauth_pg_redis": Profile(apps=("jwtauth",), db="postgres", cache="redis", jwtauth_mode="redis"),
 }
+
+
+# The CI smoke run (--quick) only checks that every kind of path runs: the floor, one peer,
+# jwtauth embedded and with Redis (2 worker processes' setup instead of 10).
+QUICK_PROFILES = frozenset({"peers", "jwtauth", "jwtauth_redis", "simplejwt"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +69,7 @@ class Contestant:
 
 
 SECTIONS: dict[str, str] = {
-    "request": "Authenticated request, in process (SQLite, full WSGI handler, default middleware)",
+    "request": "Authenticated request, in process (full WSGI handler, default middleware; SQLite unless named)",
     "verify": "Access token verification alone",
     "refresh": "Refresh with rotation (one rotation = one request)",
     "login": "Login (MD5PasswordHasher, so the hasher does not dominate)",
@@ -81,6 +88,8 @@ INPROC: tuple[Contestant, ...] = (
     Contestant("request", "jwtauth (Redis cache)", "jwtauth_redis", "req_jwtauth"),
     Contestant("request", "jwtauth (stateless)", "jwtauth_stateless", "req_jwtauth"),
     Contestant("request", "jwtauth (embedded, five custom claims)", "jwtauth_claims", "req_jwtauth"),
+    Contestant("request", "jwtauth (PostgreSQL, no Redis)", "jwtauth_pg", "req_jwtauth"),
+    Contestant("request", "jwtauth (PostgreSQL + Redis: production)", "jwtauth_pg_redis", "req_jwtauth"),
     # 2. token verification alone
     Contestant("verify", "PyJWT jwt.decode HS256 (floor)", "peers", "verify_pyjwt", "floor"),
     Contestant("verify", "stdlib HS256 (reference only)", "peers", "verify_stdlib"),
@@ -124,4 +133,6 @@ HTTP: tuple[HttpContestant, ...] = (
     HttpContestant("jwtauth (embedded, default cache)", "jwtauth", "req_jwtauth"),
     HttpContestant("jwtauth (Redis cache)", "jwtauth_redis", "req_jwtauth"),
     HttpContestant("jwtauth (stateless)", "jwtauth_stateless", "req_jwtauth"),
+    HttpContestant("jwtauth (PostgreSQL, no Redis)", "jwtauth_pg", "req_jwtauth"),
+    HttpContestant("jwtauth (PostgreSQL + Redis: production)", "jwtauth_pg_redis", "req_jwtauth"),
 )

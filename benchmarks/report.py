@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.plan import SECTIONS
+from benchmarks.targets import evaluate
 
 __all__ = ["render", "summarise", "write"]
 
@@ -166,19 +167,36 @@ def _is_busy(meta: dict[str, Any]) -> bool:
     return bool(max(meta["loadavg_1min"].values()) > (meta["cpus"] or 1) / 2)
 
 
+def _targets_table(results: dict[str, Any]) -> list[list[str]]:
+    results.setdefault("targets", evaluate(results["sections"], is_quick="quick" in results["meta"]["mode"]))
+    return [["target", "figure", "status"]] + [[t["target"], t["figure"], t["status"]] for t in results["targets"]]
+
+
+def _explains(results: dict[str, Any]) -> list[str]:
+    out = []
+    for row in results["sections"].get("request", []):
+        if row.get("explain"):
+            out += [f"{row['label']}: EXPLAIN of its per-request query", *(f"    {x}" for x in row["explain"])]
+    return out
+
+
 def render(results: dict[str, Any]) -> str:
-    """The stdout report."""
+    """The stdout report: the tables, the query plans, then every target with met / not met."""
     parts = [_meta_line(results["meta"])]
     if _is_busy(results["meta"]):
         parts.append("WARNING: " + _BUSY_WARNING)
     for title, table, notes in _tables(results):
         parts += ["", f"== {title}", _text(table), *(f"  note: {n}" for n in notes)]
+    if _explains(results):
+        parts += ["", "== Query plans (PostgreSQL)", *_explains(results)]
+    parts += ["", "== Targets", _text(_targets_table(results))]
     return "\n".join(parts)
 
 
 def write(results: dict[str, Any], out_dir: Path) -> None:
     """Write latest.json (all figures, SQL of each contestant) and latest.md (the tables)."""
     out_dir.mkdir(parents=True, exist_ok=True)
+    results.setdefault("targets", evaluate(results["sections"], is_quick="quick" in results["meta"]["mode"]))
     (out_dir / "latest.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     md = [
         "# jwtauth benchmark results",
@@ -193,4 +211,7 @@ def write(results: dict[str, Any], out_dir: Path) -> None:
     for title, table, notes in _tables(results):
         md += ["", f"## {title}", "", _md(table)]
         md += ["", *(f"- {n}" for n in notes)] if notes else []
+    if _explains(results):
+        md += ["", "## Query plans (PostgreSQL)", "", "```", *_explains(results), "```"]
+    md += ["", "## Targets", "", _md(_targets_table(results))]
     (out_dir / "latest.md").write_text("\n".join(md) + "\n")

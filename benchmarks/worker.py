@@ -82,7 +82,15 @@ def _queries(key: str) -> dict[str, Any]:
             _scenarios[key].one()
         counts.append(len(ctx.captured_queries))
         sql = [q["sql"][:200] for q in ctx.captured_queries]
-    return {"counts": counts, "sql": sql}
+    explain: list[str] = []
+    if connection.vendor == "postgresql" and key.startswith("req_"):
+        # The query plan of each statement of a request (the per-request check).
+        with connection.cursor() as cursor:
+            for q in ctx.captured_queries:
+                if q["sql"].lstrip().upper().startswith("SELECT"):
+                    cursor.execute("EXPLAIN " + q["sql"])
+                    explain += [line for (line,) in cursor.fetchall()]
+    return {"counts": counts, "sql": sql, "explain": explain}
 
 
 def _handle(msg: dict[str, Any]) -> dict[str, Any]:

@@ -89,6 +89,7 @@ if _PROFILE.cache == "redis":
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9"),
+            "KEY_PREFIX": BENCH_PROFILE,  # profiles share the database, never their keys
         }
     }
 

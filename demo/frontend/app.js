@@ -20,6 +20,7 @@ const ui = {
   userJson: $("user-json"),
   tokenExpiry: $("token-expiry"),
   tokenRefreshed: $("token-refreshed"),
+  csrfSource: $("csrf-source"),
   callApiButton: $("call-api-button"),
   refreshButton: $("refresh-button"),
   logoutButton: $("logout-button"),
@@ -29,6 +30,25 @@ const ui = {
 };
 
 const MAX_LOG_ENTRIES = 50;
+// Not a secret: only "this browser had a session here". Without it every logged-out page load
+// would try a silent refresh and get the expected 401 refresh_token_missing, which browsers
+// print in the console as a failed resource load. Tokens never go to web storage.
+const SESSION_HINT_KEY = "jwtauth-demo:has-session";
+
+// Where the X-CSRFToken header's value came from. The refresh/ and logout/ endpoints need it
+// because the browser sends the refresh cookie on its own; the token proves the request comes
+// from this page. It is not a secret from the page.
+const CSRF_SOURCES = {
+  "login-body": "from the login/ response body (csrf_token), kept in memory",
+  "refresh-body": "from the last refresh/ response body (csrf_token), kept in memory",
+  "other-tab": "from another tab's login or refresh, over BroadcastChannel, kept in memory",
+  cookie:
+    "read from the API's csrftoken cookie for the start-up refresh/ (readable here: this page and " +
+    "the API are both on localhost, and cookies ignore ports), then from its response body",
+  "csrf-endpoint":
+    "fetched from GET /api/auth/csrf/ for the start-up refresh/ (the API's cookie is not readable " +
+    "from this origin), then from its response body",
+};
 const LOGIN_ERRORS = {
   invalid_credentials: "Wrong username or password.",
   throttled: "Too many attempts. Please wait a moment and try again.",
@@ -52,11 +72,44 @@ function render() {
     ui.apiResult.textContent = "Not called yet.";
     delete ui.apiResult.dataset.status;
     renderRefreshed(null);
+    renderCsrfSource(null);
   }
   renderExpiry();
 }
 
-// "Last refresh": when and where the access token was last renewed (null: not yet).
+function renderCsrfSource(source) {
+  if (source === null) {
+    delete ui.csrfSource.dataset.source;
+    ui.csrfSource.textContent = "";
+    return;
+  }
+  ui.csrfSource.dataset.source = source;
+  ui.csrfSource.textContent = CSRF_SOURCES[source];
+}
+
+function hasCsrfCookie() {
+  return document.cookie.split(";").some((part) => part.trim().startsWith("csrftoken="));
+}
+
+function rememberSession(isLoggedIn) {
+  try {
+    if (isLoggedIn) localStorage.setItem(SESSION_HINT_KEY, "1");
+    else localStorage.removeItem(SESSION_HINT_KEY);
+  } catch {
+    // Storage disabled: every load then tries the silent refresh, which still works.
+  }
+}
+
+function hasSessionHint() {
+  try {
+    return localStorage.getItem(SESSION_HINT_KEY) === "1";
+  } catch {
+    return true; // cannot tell: try the silent refresh
+  }
+}
+
+// "Last refresh": when and how this tab last obtained its access token from refresh/ (null: not
+// yet). "restore" is the start-up refresh from the cookie, e.g. in a second tab.
 function renderRefreshed(source) {
   if (source === null) {
     ui.tokenRefreshed.dataset.count = "0";
@@ -68,9 +121,13 @@ function renderRefreshed(source) {
   const count = Number(ui.tokenRefreshed.dataset.count ?? "0") + 1;
   ui.tokenRefreshed.dataset.count = String(count);
   ui.tokenRefreshed.dataset.source = source;
-  const where = source === "remote" ? "by another tab" : "silently, in this tab";
+  const where = {
+    remote: "by another tab",
+    local: "silently, in this tab",
+    restore: "on page load, from the refresh cookie",
+  }[source];
   ui.tokenRefreshed.textContent = `${new Date().toLocaleTimeString()}, ${where}`;
-  ui.tokenRefreshed.title = `${count} refresh${count === 1 ? "" : "es"} since this page logged in`;
+  ui.tokenRefreshed.title = `${count} refresh${count === 1 ? "" : "es"} since this page loaded or logged in`;
 }
 
 // Shows when the access token expires (never the token itself).
@@ -130,8 +187,15 @@ async function busy(button, action) {
 
 // ------------------------------------------------------------------ client events
 
+let restoreCsrfSource = "cookie"; // set by start() before restore()
+
 auth.on("login", ({ user, source }) => {
   showNotice("");
+  rememberSession(true);
+  // A fresh login is not a refresh; a restore is one (a rotation from the cookie).
+  renderRefreshed(null);
+  if (source === "restore") renderRefreshed("restore");
+  renderCsrfSource({ local: "login-body", remote: "other-tab", restore: restoreCsrfSource }[source]);
   const name = user?.username ?? "unknown user";
   const text = {
     local: `Logged in as ${name}`,
@@ -150,10 +214,12 @@ auth.on("refresh", ({ source }) => {
     { event: `refresh-${source}` },
   );
   renderRefreshed(source);
+  renderCsrfSource(source === "remote" ? "other-tab" : "refresh-body");
   render();
 });
 
 auth.on("logout", ({ reason, everywhere, cause }) => {
+  rememberSession(false);
   if (reason === "local") {
     log(everywhere ? "Logged out everywhere: every session revoked" : "Logged out", { event: "logout-local" });
   } else if (reason === "remote") {
@@ -250,8 +316,22 @@ setInterval(renderExpiry, 1000);
 
 async function start() {
   try {
+    if (!hasSessionHint()) {
+      log("Not logged in (no session in this browser yet, so no silent refresh was tried)", {
+        event: "restore-none",
+      });
+      return;
+    }
+    restoreCsrfSource = hasCsrfCookie() ? "cookie" : "csrf-endpoint";
     const user = await auth.restore();
-    if (!user) log("Not logged in", { event: "restore-none" });
+    if (!user) {
+      rememberSession(false);
+      log(
+        "Not logged in: the silent refresh answered 401 (the refresh cookie expired, was revoked or " +
+          "is gone). That answer is expected here, not a fault; the browser lists it as a failed request.",
+        { event: "restore-none" },
+      );
+    }
   } catch (error) {
     log(`Cannot reach the server at ${API} (${error?.code ?? error})`, { kind: "warning", event: "error" });
   } finally {

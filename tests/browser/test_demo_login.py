@@ -48,7 +48,9 @@ def test_login_shows_user_and_hides_refresh_token(demo_server: Demo, context: An
         assert refresh["value"] not in where
         assert access_token not in where
         assert "eyJ" not in where  # no JWT of any kind
-    assert page.evaluate("localStorage.length + sessionStorage.length") == 0
+    # Web storage holds one non-secret flag ("this browser had a session"), nothing else.
+    assert page.evaluate("Object.entries(localStorage)") == [["jwtauth-demo:has-session", "1"]]
+    assert page.evaluate("sessionStorage.length") == 0
     page.screenshot(path=str(artifacts / "demo-logged-in.png"), full_page=True)
 
 

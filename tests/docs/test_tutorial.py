@@ -4,12 +4,13 @@ A fresh ``django-admin startproject`` in a temporary directory, the settings and
 page's ``write``/``append`` blocks, its shell steps run with this environment's ``python`` and
 ``django-admin`` first on ``PATH`` (jwtauth installed from this checkout), and its two servers.
 The page's ports (8000, 3000) are replaced by free ones so the test never collides with a running
-demo. The curl step's answers are checked; with Chromium, the page's SPA is driven through login,
-an API call, a reload, logout and another reload.
+demo. The curl step's answers are checked here; tests/browser/test_tutorial_spa.py drives the page's
+SPA in Chromium.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -112,9 +113,9 @@ def _run_steps(tutorial: Tutorial) -> None:
             _wait_for_port(tutorial.ports[block.argument], process)
 
 
-@pytest.fixture(scope="module")
-def tutorial(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tutorial]:
-    root = tmp_path_factory.mktemp("tutorial")
+@contextlib.contextmanager
+def running_tutorial(root: Path) -> Iterator[Tutorial]:
+    """The tutorial's project built in ``root``, its servers running until the block exits."""
     run = Tutorial(root, {name: _free_port() for name in PAGE_PORTS}, _environment(root))
     try:
         _run_steps(run)
@@ -126,6 +127,12 @@ def tutorial(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tutorial]:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+@pytest.fixture(scope="module")
+def tutorial(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tutorial]:
+    with running_tutorial(tmp_path_factory.mktemp("tutorial")) as run:
+        yield run
 
 
 def test_the_page_has_the_steps() -> None:
@@ -155,44 +162,3 @@ def test_the_curl_step_sees_cors_tokens_and_a_protected_view(tutorial: Tutorial)
 def test_the_frontend_is_served(tutorial: Tutorial) -> None:
     with urllib.request.urlopen(tutorial.url("frontend")) as response:  # noqa: S310 (loopback)
         assert "<title>My SPA</title>" in response.read().decode()
-
-
-@pytest.mark.browser
-def test_the_spa_logs_in_across_origins_in_chromium(tutorial: Tutorial) -> None:
-    from tests.browser.conftest import CHROMIUM_ARGS, chromium_path
-
-    path = chromium_path()
-    if path is None:
-        pytest.skip("Debian's chromium is not installed (/usr/bin/chromium)")
-    from playwright.sync_api import expect, sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_context().new_page()
-            console: list[str] = []
-            page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
-            page.on("pageerror", lambda e: console.append(f"pageerror: {e}"))
-            page.goto(tutorial.url("frontend"))
-            status = page.locator("#status")
-            expect(status).to_have_text("Logged out")
-            page.fill("input[name=username]", USERNAME)
-            page.fill("input[name=password]", PASSWORD)
-            page.click("text=Log in")
-            expect(status).to_have_text(f"Logged in as {USERNAME}")
-            page.click("#hello")
-            expect(page.locator("#output")).to_have_text(f'HTTP 200 {{"message":"Hello, {USERNAME}!"}}')
-            page.reload()  # memory is gone; the Secure refresh cookie on http://localhost restores it
-            expect(status).to_have_text("Logged in (session restored)")
-            page.click("#hello")
-            expect(page.locator("#output")).to_have_text(f'HTTP 200 {{"message":"Hello, {USERNAME}!"}}')
-            page.click("#logout")
-            expect(status).to_have_text("Logged out")
-            page.reload()
-            expect(status).to_have_text("Logged out")
-        finally:
-            browser.close()
-    # Chromium logs "Failed to load resource: ... 401" for the expected 401 of each logged-out
-    # start-up refresh (the tutorial explains it); nothing else: no script error, no CORS failure.
-    unexpected = [m for m in console if m.startswith(("error", "pageerror")) and "status of 401" not in m]
-    assert unexpected == [], console

@@ -40,14 +40,13 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture(autouse=True)
-def _jwtauth_settings(request: pytest.FixtureRequest, clock: FakeClock, settings: Any) -> Iterator[None]:
+def _jwtauth_settings(request: pytest.FixtureRequest, clock: FakeClock, settings: Any) -> None:
     marker = request.node.get_closest_marker("jwtauth_settings")
     overrides: dict[str, Any] = dict(marker.kwargs) if marker else {}
     # Through pytest-django's ``settings`` (not a separate override_settings): tests and
     # fixtures that change ``settings`` later then unwind in order, and no override
     # leaks into the next test.
     settings.JWTAUTH = {**getattr(settings, "JWTAUTH", {}), "CLOCK": clock, **overrides}
-    yield
 
 
 @pytest.fixture(autouse=True)

@@ -38,7 +38,8 @@ def test_every_setting_is_documented_once() -> None:
     names = [s.name for s in JWTAuthSettings.settings()]
     assert len(names) == len(set(names))
     for setting in JWTAuthSettings.settings():
-        assert setting.doc and setting.group, setting.name
+        assert setting.doc, setting.name
+        assert setting.group, setting.name
 
 
 def test_attributes_read_the_validated_values() -> None:

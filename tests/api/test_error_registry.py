@@ -39,7 +39,8 @@ def test_views_declare_only_registered_errors() -> None:
     for view in [LoginView, RefreshView, LogoutView, UserView, SessionDetailView, PasswordChangeView]:
         assert view.errors, view
         for err in view.errors:
-            assert issubclass(err, JWTAuthError) and ERRORS[err.code] is err
+            assert issubclass(err, JWTAuthError)
+            assert ERRORS[err.code] is err
 
 
 def _declared(view: type[JWTAuthAPIView]) -> dict[str, int]:

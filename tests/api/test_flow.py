@@ -155,7 +155,8 @@ def test_refresh_rotates(
     assert response["Cache-Control"] == "no-store"
     new_cookie = response.cookies[COOKIE]
     assert new_cookie.value != old_cookie
-    assert new_cookie["httponly"] and new_cookie["path"] == "/api/auth/"
+    assert new_cookie["httponly"]
+    assert new_cookie["path"] == "/api/auth/"
     assert APIClient().get(USER, **bearer(body["access_token"])).status_code == 200
     # the old refresh token stops working (after the grace period)
     after_grace()

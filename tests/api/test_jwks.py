@@ -69,7 +69,9 @@ def test_login_issues_eddsa_access_token_that_authenticates(api_client: APIClien
 
     access = login(api_client).json()["access_token"]
     header = jwt.get_unverified_header(access)
-    assert header["alg"] == "EdDSA" and header["kid"] == "new" and header["typ"] == "at+jwt"
+    assert header["alg"] == "EdDSA"
+    assert header["kid"] == "new"
+    assert header["typ"] == "at+jwt"
     response = api_client.get(USER, **bearer(access))
     assert response.status_code == 200
     assert api_client.get(HELLO, **bearer(access)).status_code == 200

@@ -42,8 +42,10 @@ def test_round_trip_through_pem_and_jwk(alg: str) -> None:
     from_private_jwk = load_key(json.dumps(private_jwk(key)), None)
     from_public_jwk = load_jwk(public_jwk(key))
     assert from_private_pem.kid == from_public_pem.kid == from_private_jwk.kid == from_public_jwk.kid == key.kid
-    assert from_private_pem.can_sign and from_private_jwk.can_sign
-    assert not from_public_pem.can_sign and not from_public_jwk.can_sign
+    assert from_private_pem.can_sign
+    assert from_private_jwk.can_sign
+    assert not from_public_pem.can_sign
+    assert not from_public_jwk.can_sign
     # A token signed by the loaded private key verifies with the loaded public key.
     issued = issue_access_token(asymmetric_policy(from_private_pem), sub="1", sid="s", now=START)
     claims = verify_access_token(issued.token, asymmetric_policy(from_public_jwk), now=START)
@@ -54,7 +56,8 @@ def test_round_trip_through_pem_and_jwk(alg: str) -> None:
 def test_public_jwk_shape_has_no_private_members(alg: str) -> None:
     jwk = public_jwk(asymmetric_key(alg))
     assert list(jwk)[:4] == ["kty", "kid", "use", "alg"]
-    assert jwk["use"] == "sig" and jwk["alg"] == alg
+    assert jwk["use"] == "sig"
+    assert jwk["alg"] == alg
     expected = {"RSA": {"n", "e"}, "EC": {"crv", "x", "y"}, "OKP": {"crv", "x"}}[jwk["kty"]]
     assert set(jwk) - {"kty", "kid", "use", "alg"} == expected
     assert not PRIVATE_MEMBERS & set(jwk)
@@ -181,7 +184,8 @@ def test_rotation_newest_signs_older_verifies_retired_is_unknown() -> None:
 
 def test_repr_never_shows_key_material() -> None:
     key = asymmetric_key("RS256")
-    assert "PRIVATE" not in repr(key) and "RSAPrivateKey" not in repr(key)
+    assert "PRIVATE" not in repr(key)
+    assert "RSAPrivateKey" not in repr(key)
     assert repr(key) == f"Key(kid={key.kid!r}, algorithm='RS256')"
 
 

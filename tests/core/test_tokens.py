@@ -37,7 +37,8 @@ def test_access_token_claims_and_header() -> None:
     assert header["alg"] == "HS256"
     assert header["kid"]
     assert set(payload) == {"iss", "sub", "aud", "iat", "exp", "jti", "sid"}
-    assert payload["sub"] == "42" and payload["sid"] == "s1"
+    assert payload["sub"] == "42"
+    assert payload["sid"] == "s1"
     assert payload["exp"] - payload["iat"] == 300
     assert issued.lifetime_seconds == 300
     assert issued.jti == payload["jti"]

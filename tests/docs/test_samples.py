@@ -104,9 +104,9 @@ def test_a_broken_sample_fails(tmp_path: Path) -> None:
         '```python\nJWTAUTH = {"ACCESS_TOKEN_LIFETME": 300}\n```\n\n```python\nfrom jwtauth import nope\n```\n'
     )
     [settings_block, import_block] = blocks(page)
+    namespace: dict[str, Any] = {}
+    exec(settings_block.code, namespace)  # noqa: S102
     with pytest.raises(AssertionError, match="E001"):
-        namespace: dict[str, Any] = {}
-        exec(settings_block.code, namespace)  # noqa: S102
         _validate_settings(namespace, settings_block)
     with pytest.raises(ImportError):
         exec(import_block.code, {})  # noqa: S102

@@ -24,8 +24,12 @@ def test_generates_loadable_jwk_and_pem(alg: str, kty: str) -> None:
     lines = run("--alg", alg, "--kid", "k1", "--rsa-bits", "2048") if alg != "EdDSA" else run("--kid", "k1")
     private = json.loads(lines[1])
     public = json.loads(lines[3])
-    assert private["kty"] == kty and private["alg"] == alg and private["kid"] == "k1" and private["use"] == "sig"
-    assert "d" in private and "d" not in public
+    assert private["kty"] == kty
+    assert private["alg"] == alg
+    assert private["kid"] == "k1"
+    assert private["use"] == "sig"
+    assert "d" in private
+    assert "d" not in public
     pem = "\n".join(
         lines[
             lines.index("# Private key, PKCS#8 PEM (secret)") + 1 : lines.index(
@@ -42,7 +46,8 @@ def test_generates_loadable_jwk_and_pem(alg: str, kty: str) -> None:
 
 def test_default_kid_is_thumbprint_and_hmac_has_no_pem() -> None:
     lines = run("--alg", "HS256", "--format", "pem")
-    assert len(lines) == 2 and len(lines[1]) >= 32
+    assert len(lines) == 2
+    assert len(lines[1]) >= 32
     assert load_key(lines[1], "HS256").can_sign
     jwk = json.loads(run("--format", "jwk")[1])
     assert len(jwk["kid"]) == 43

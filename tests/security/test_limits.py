@@ -3,7 +3,6 @@ hash, a 500 or an unbounded read."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -20,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def jws_parses(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
+def jws_parses(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """How often PyJWS looked inside a token: oversized input must be refused before
     the JOSE parser runs (the mechanism that keeps it cheap), not merely quickly."""
     calls: list[int] = []
@@ -31,7 +30,7 @@ def jws_parses(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
         return original(self, jwt)
 
     monkeypatch.setattr(PyJWS, "_load", counting)
-    yield calls
+    return calls
 
 
 def queried(call: Any) -> tuple[Any, int]:

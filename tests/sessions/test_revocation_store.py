@@ -101,14 +101,19 @@ def test_session_user_answers_without_a_query(user: Any) -> None:
 
     lazy = SessionUser(user.pk, load)
     with CaptureQueriesContext(connection) as queries:
-        assert bool(lazy) and lazy.is_authenticated and not lazy.is_anonymous and lazy.is_active
+        assert bool(lazy)
+        assert lazy.is_authenticated
+        assert not lazy.is_anonymous
+        assert lazy.is_active
         assert lazy.pk == user.pk
         assert copy.copy(lazy).pk == user.pk
         assert copy.deepcopy(lazy).pk == user.pk
-    assert loads == [] and len(queries) == 0
+    assert loads == []
+    assert len(queries) == 0
     assert lazy.get_username() == "alice"
     assert loads == [1]
-    assert copy.copy(lazy) == user and copy.deepcopy(lazy) == user
+    assert copy.copy(lazy) == user
+    assert copy.deepcopy(lazy) == user
 
 
 def test_session_user_load_refuses_a_deleted_user(user: Any) -> None:

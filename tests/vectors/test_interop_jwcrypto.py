@@ -61,7 +61,8 @@ def test_jwcrypto_tokens_verify_with_ours(alg: str) -> None:
     compact = signed.serialize(compact=True)
     policy = TokenPolicy(keys=load_jwks({"keys": [published]}), lifetime=START - START)
     verified = verify_access_token(compact, policy, now=START)
-    assert verified.kid == f"theirs-{alg}" and verified.sub == "1"
+    assert verified.kid == f"theirs-{alg}"
+    assert verified.sub == "1"
     head, payload, signature = compact.split(".")
     forged = signature[:8] + ("A" if signature[8] != "A" else "B") + signature[9:]
     with pytest.raises(TokenInvalid):

@@ -23,7 +23,8 @@ def assert_logged_in(app: AppClient, response: Any) -> None:
     meta = response.body["meta"]
     assert meta["is_authenticated"] is True
     assert meta["token_type"] == "Bearer"
-    assert isinstance(meta["expires_in"], int) and meta["expires_in"] > 0
+    assert isinstance(meta["expires_in"], int)
+    assert meta["expires_in"] > 0
     assert "refresh_token" not in meta  # the refresh token only ever travels in the cookie
     cookie = response.cookies["jwtauth_refresh"]
     assert cookie.value
@@ -67,7 +68,9 @@ def test_password_login_and_allauth_logout_revokes_the_jwtauth_session(app: AppC
     session.refresh_from_db()
     assert session.revoke_reason == "logout"
     cookie = response.cookies["jwtauth_refresh"]
-    assert cookie.value == "" and cookie["max-age"] == 0 and cookie["path"] == "/api/auth/"
+    assert cookie.value == ""
+    assert cookie["max-age"] == 0
+    assert cookie["path"] == "/api/auth/"
     assert app.user().status_code == 401
 
 

@@ -38,6 +38,7 @@ class _MyRedisCache(RedisCache):
 
 
 def test_redis_subclasses_keep_their_own_get() -> None:
+    pytest.importorskip("redis", reason="redis-py is not installed (pip install 'jwtauth[redis]')")
     cache = _MyRedisCache("redis://127.0.0.1:1/0", {})
     assert _reader(cache) == cache.get
     plain = RedisCache("redis://127.0.0.1:1/0", {})
@@ -91,7 +92,7 @@ def test_redis_reads_share_one_held_connection(settings: Any) -> None:
 def test_redis_reader_reconnects_after_the_server_drops_it(settings: Any) -> None:
     """Redis restarted or the idle connection was killed: the next read reconnects
     (redis-py's Retry, as ``redis.Redis`` does) instead of failing a request."""
-    import redis
+    redis = pytest.importorskip("redis", reason="redis-py is not installed (pip install 'jwtauth[redis]')")
 
     _use_shared_cache("redis", settings)
     settings.JWTAUTH = {**settings.JWTAUTH, "REVOCATION_CACHE_FAILURE": "reject"}

@@ -40,6 +40,9 @@ from ._link import MIDDLEWARE_MARK, SESSION_KEY, linked_sid, live_linked_session
 
 __all__ = ["JWTAuthTokenStrategy"]
 
+#: Request attribute: ``(user pk, payload)`` of the session this request already started.
+_ISSUED = "_jwtauth_allauth_issued"
+
 
 def _session_store(session_key: str | None = None) -> SessionBase:
     engine = import_module(settings.SESSION_ENGINE)
@@ -95,6 +98,11 @@ class JWTAuthTokenStrategy(AbstractTokenStrategy):
                 "JWTAuthTokenStrategy needs jwtauth.contrib.allauth.middleware.AllauthSessionMiddleware in MIDDLEWARE."
             )
         user = request.user
+        issued = getattr(request, _ISSUED, None)
+        if issued is not None and issued[0] == user.pk:
+            # allauth may build more than one response for one login (a passkey login
+            # builds one inside the flow and another in the view): one session per login.
+            return dict(issued[1])
         # One transaction: the session row and the link land together or not at all.
         with transaction.atomic():
             result = start_session(
@@ -107,9 +115,11 @@ class JWTAuthTokenStrategy(AbstractTokenStrategy):
         request_refresh_cookie(request, result.refresh)
         # A new login gets a new CSRF secret, as jwtauth's login/ does.
         rotate_token(request)
-        return {
+        payload = {
             "access_token": result.access.token,
             "token_type": "Bearer",
             "expires_in": result.access.lifetime_seconds,
             "csrf_token": get_token(request),
         }
+        setattr(request, _ISSUED, (user.pk, payload))
+        return dict(payload)

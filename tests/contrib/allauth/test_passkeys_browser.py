@@ -19,7 +19,7 @@ from .conftest import PASSWORD
 pytest.importorskip("allauth", reason="django-allauth is not installed (pip install 'jwtauth[allauth]')")
 pytest.importorskip("playwright", reason="Playwright is not installed")
 
-from tests.browser.conftest import CHROMIUM_ARGS, chromium_path  # noqa: E402
+from tests.browser.conftest import CHROMIUM_ARGS, chromium_path
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -164,6 +164,7 @@ class JWTAuthSettings(SettingsTable):
     # Sessions and revocation
     revocation_cache = Setting("default", optional(text(), "None or a CACHES alias"), "the `CACHES` alias holding session revocation state; `None`, or a process-local cache (LocMem, Dummy), means every request checks the database; see [revocation.md](revocation.md)", _SESSIONS)
     revocation_cache_failure = Setting("database", choice("database", "reject"), "when the cache errors: `\"database\"` checks the database, `\"reject\"` answers 503 `revocation_unavailable`", _SESSIONS)
+    session_max_lifetime = Setting(timedelta(days=30), duration(positive=True), "absolute lifetime of a session from its login, whatever its rotations (RFC 9700 §4.14.2); past it `refresh/` answers 401 `refresh_token_expired`. `REFRESH_TOKEN_LIFETIME` stays the idle timeout", _SESSIONS, default_doc="`timedelta(days=30)`")
     max_sessions_per_user = Setting(None, optional(integer(minimum=1), "None or a positive int"), "`None` (unlimited) or a cap on live sessions per user; the oldest are evicted on login", _SESSIONS)
 
     # Login throttling

@@ -33,6 +33,7 @@ def test_login_response_shape_and_cookies(api_client: APIClient, user: Any) -> N
         "email": "alice@example.com",
         "first_name": "",
         "last_name": "",
+        "is_active": True,
     }
     assert response["Cache-Control"] == "no-store"
     cookie = response.cookies[COOKIE]

@@ -89,7 +89,17 @@ def test_session_list(revocation_mode: str, user: Any, bob: Any, clock: FakeCloc
     assert [s["user_agent"] for s in sessions] == ["new browser", "old browser"]
     assert [s["current"] for s in sessions] == [True, False]
     first = sessions[0]
-    assert set(first) == {"id", "created_at", "last_used_at", "expires_at", "user_agent", "ip_address", "current"}
+    assert set(first) == {
+        "id",
+        "created_at",
+        "last_used_at",
+        "expires_at",
+        "idle_expires_at",
+        "absolute_expires_at",
+        "user_agent",
+        "ip_address",
+        "current",
+    }
     assert first["ip_address"] == "127.0.0.1"
     assert datetime.fromisoformat(first["created_at"]) == clock.now()
     assert datetime.fromisoformat(first["expires_at"]) == RefreshSession.objects.get(pk=first["id"]).expires_at

@@ -33,7 +33,13 @@ def test_login_user_refresh_logout(api_client: APIClient, email_user: Any, field
     response = api_client.post(LOGIN, {field: "bob@example.com", "password": PASSWORD}, format="json")
     assert response.status_code == 200, response.content
     body = response.json()
-    assert body["user"] == {"id": str(email_user.pk), "username": "bob@example.com", "email": "bob@example.com"}
+    # USERNAME_FIELD under its own name and as "username"; no first/last name on this model.
+    assert body["user"] == {
+        "id": str(email_user.pk),
+        "email": "bob@example.com",
+        "username": "bob@example.com",
+        "is_active": True,
+    }
     payload = body["access_token"].split(".")[1]
     claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
     assert claims["sub"] == str(email_user.pk)

@@ -29,15 +29,27 @@ class StrictCharField(serializers.CharField):
 
 
 class UserSerializer(serializers.BaseSerializer):  # type: ignore[type-arg]
-    """The default ``user`` representation: ``id``, ``username`` (whatever
-    ``USERNAME_FIELD`` is), and ``email``/``first_name``/``last_name`` when the model
-    has them. No database query beyond the user row already loaded."""
+    """The default ``user`` representation.
+
+    ``id`` (an int, or a string for other primary keys such as UUIDs), the
+    ``USERNAME_FIELD`` under its own name and as ``username`` too when they differ (so a
+    front end can always read ``user.username``), then ``email``, ``first_name``,
+    ``last_name`` and ``is_active`` for the ones the model has. A custom user model
+    without some of them simply leaves them out. No database query beyond the user row
+    already loaded.
+    """
+
+    _OPTIONAL_FIELDS = ("email", "first_name", "last_name", "is_active")
 
     def to_representation(self, instance: Any) -> dict[str, Any]:
         pk = instance.pk
-        data: dict[str, Any] = {"id": pk if isinstance(pk, int) else str(pk), "username": instance.get_username()}
-        for name in ("email", "first_name", "last_name"):
-            if hasattr(instance, name):
+        data: dict[str, Any] = {"id": pk if isinstance(pk, int) else str(pk)}
+        username_field = getattr(type(instance), "USERNAME_FIELD", "username")
+        username = instance.get_username()
+        data[username_field] = username
+        data["username"] = username
+        for name in self._OPTIONAL_FIELDS:
+            if name not in data and hasattr(instance, name):
                 data[name] = getattr(instance, name)
         return data
 

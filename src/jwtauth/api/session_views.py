@@ -27,6 +27,7 @@ from ..sessions.models import RefreshSession
 from ..sessions.queries import live_sessions
 from ..sessions.receivers import HANDLED_PASSWORD_CHANGE
 from ..sessions.revoke import revoke_one_session, revoke_user_sessions
+from ..sessions.service import session_end
 from ..settings import get_settings
 from .authentication import BEARER_ERRORS, JWTAuthentication
 from .cookies import delete_refresh_cookie
@@ -60,11 +61,15 @@ class LogoutAllView(_BearerView):
 
 
 def _session_data(session: RefreshSession, current_sid: str) -> dict[str, Any]:
+    end = session_end(session, get_settings())
     return {
         "id": str(session.pk),
         "created_at": session.created_at,
         "last_used_at": session.last_used_at,
-        "expires_at": session.expires_at,
+        # The earlier of the two: when the session ends if it is not used again.
+        "expires_at": min(session.expires_at, end),
+        "idle_expires_at": session.expires_at,
+        "absolute_expires_at": end,
         "user_agent": session.user_agent,
         "ip_address": session.ip_address,
         "current": str(session.pk) == current_sid,
@@ -74,7 +79,12 @@ def _session_data(session: RefreshSession, current_sid: str) -> dict[str, Any]:
 class SessionListView(_BearerView):
     """``GET sessions/``: the user's live sessions, newest first.
 
+    ``idle_expires_at`` is when the session ends unless it refreshes (the sliding
+    ``REFRESH_TOKEN_LIFETIME``), ``absolute_expires_at`` when it ends whatever it does
+    (``created_at + SESSION_MAX_LIFETIME``), ``expires_at`` the earlier of the two.
+
     Responses: 200 ``{"sessions": [{"id", "created_at", "last_used_at", "expires_at",
+    "idle_expires_at", "absolute_expires_at",
     "user_agent", "ip_address", "current"}]}`` (times ISO 8601 UTC); 401.
     """
 

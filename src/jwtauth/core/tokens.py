@@ -176,9 +176,14 @@ def _issue(
     jti: str | None,
     extra: Mapping[str, object] | None = None,
     max_bytes: int | None = None,
+    not_after: datetime | None = None,
 ) -> IssuedToken:
     issued_at = int(now.timestamp())
-    lifetime_seconds = int(policy.lifetime.total_seconds())
+    lifetime = policy.lifetime
+    if not_after is not None:
+        # An absolute end (the session's maximum lifetime): the token never outlives it.
+        lifetime = max(timedelta(0), min(lifetime, timedelta(seconds=int(not_after.timestamp()) - issued_at)))
+    lifetime_seconds = int(lifetime.total_seconds())
     jti = jti or new_jti()
     claims: dict[str, object] = {}
     if policy.issuer is not None:
@@ -203,7 +208,7 @@ def _issue(
     return IssuedToken(
         token=token,
         jti=jti,
-        expires_at=now.replace(microsecond=0) + policy.lifetime,
+        expires_at=now.replace(microsecond=0) + lifetime,
         lifetime_seconds=lifetime_seconds,
     )
 
@@ -238,10 +243,21 @@ def issue_access_token(
 
 
 def issue_refresh_token(
-    policy: TokenPolicy, *, sub: str, sid: str, now: datetime, jti: str | None = None
+    policy: TokenPolicy,
+    *,
+    sub: str,
+    sid: str,
+    now: datetime,
+    jti: str | None = None,
+    not_after: datetime | None = None,
 ) -> IssuedToken:
-    """Issue a refresh token for session ``sid`` (arguments as :func:`issue_access_token`)."""
-    return _issue(policy, REFRESH_TOKEN_TYP, sub=sub, sid=sid, now=now, jti=jti)
+    """Issue a refresh token for session ``sid`` (arguments as :func:`issue_access_token`).
+
+    Args:
+        not_after: an absolute end (aware UTC); the token's ``exp`` is the earlier of
+            ``now + policy.lifetime`` and this (whole seconds), never later.
+    """
+    return _issue(policy, REFRESH_TOKEN_TYP, sub=sub, sid=sid, now=now, jti=jti, not_after=not_after)
 
 
 def _verify(

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from ..settings import get_settings
 from ..settings import now as _now
 from .models import RefreshSession
 
@@ -16,10 +17,15 @@ __all__ = ["delete_stale_sessions", "live_sessions"]
 
 
 def live_sessions(user_pk: Any) -> QuerySet[RefreshSession]:
-    """The user's sessions that are neither revoked nor expired, newest first."""
-    return RefreshSession.objects.filter(user_id=user_pk, revoked_at__isnull=True, expires_at__gt=_now()).order_by(
-        "-created_at", "-pk"
-    )
+    """The user's sessions that are neither revoked nor expired (idle or past
+    ``SESSION_MAX_LIFETIME``), newest first."""
+    now = _now()
+    return RefreshSession.objects.filter(
+        user_id=user_pk,
+        revoked_at__isnull=True,
+        expires_at__gt=now,
+        created_at__gt=now - get_settings().session_max_lifetime,
+    ).order_by("-created_at", "-pk")
 
 
 def _batches(queryset: QuerySet[RefreshSession], batch_size: int) -> Iterator[list[uuid.UUID]]:
@@ -31,7 +37,7 @@ def _batches(queryset: QuerySet[RefreshSession], batch_size: int) -> Iterator[li
 
 
 def delete_stale_sessions(*, revoked_older_than: timedelta, batch_size: int = 1000) -> int:
-    """Delete expired sessions and sessions revoked more than ``revoked_older_than`` ago.
+    """Delete expired sessions (idle or past ``SESSION_MAX_LIFETIME``) and sessions revoked more than ``revoked_older_than`` ago.
 
     Works in short batches (one SELECT of ids, one DELETE by id each), so it can run
     from cron while traffic flows: no long locks, and a refresh racing a deletion just
@@ -45,7 +51,11 @@ def delete_stale_sessions(*, revoked_older_than: timedelta, batch_size: int = 10
         The number of sessions deleted.
     """
     now = _now()
-    stale = RefreshSession.objects.filter(Q(expires_at__lte=now) | Q(revoked_at__lte=now - revoked_older_than))
+    stale = RefreshSession.objects.filter(
+        Q(expires_at__lte=now)
+        | Q(created_at__lte=now - get_settings().session_max_lifetime)
+        | Q(revoked_at__lte=now - revoked_older_than)
+    )
     deleted = 0
     for ids in _batches(stale.order_by("pk"), batch_size):
         # Re-check the condition: a session rotated since the SELECT is live again.

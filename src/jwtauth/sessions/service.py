@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -137,11 +138,12 @@ def start_session(
     jti = new_jti()
     # Before anything is written: a hook that fails leaves no session behind.
     claims = custom_claims_for(conf, user, request)
+    session_end = now + conf.session_max_lifetime
     session = RefreshSession(
         user=user,
         created_at=now,
         last_used_at=now,
-        expires_at=now + conf.refresh.lifetime,
+        expires_at=min(now + conf.refresh.lifetime, session_end),
         jti_hash=hash_jti(jti),
         user_agent=user_agent[:_USER_AGENT_MAX],
         ip_address=ip_address,
@@ -157,18 +159,25 @@ def start_session(
         # Again once committed: logins racing this one commit rows this transaction could
         # not see; the last of them to commit sees all and enforces the cap.
         transaction.on_commit(lambda: evict_excess_sessions(user.pk, keep=cap))
-    refresh = issue_refresh_token(conf.refresh, sub=sub, sid=sid, now=now, jti=jti)
+    refresh = issue_refresh_token(conf.refresh, sub=sub, sid=sid, now=now, jti=jti, not_after=session_end)
     signals.session_started.send(sender=RefreshSession, session=session, user=user)
     return LoginResult(session=session, access=access, refresh=refresh)
 
 
-def _state(session: RefreshSession) -> FamilyState:
+def session_end(session: RefreshSession, conf: JWTAuthSettings) -> datetime:
+    """When ``session`` ends for good: ``created_at + SESSION_MAX_LIFETIME``, whatever its rotations."""
+    return session.created_at + conf.session_max_lifetime
+
+
+def _state(session: RefreshSession, conf: JWTAuthSettings) -> FamilyState:
     return FamilyState(
         current_jti_hash=session.jti_hash,
         previous_jti_hash=session.previous_jti_hash,
         rotated_at=session.rotated_at,
         revoked_at=session.revoked_at,
-        expires_at=session.expires_at,
+        # The idle timeout (sliding) or the absolute end, whichever comes first; the
+        # absolute end is applied here too so lowering the setting takes effect at once.
+        expires_at=min(session.expires_at, session_end(session, conf)),
     )
 
 
@@ -200,7 +209,9 @@ def refresh_session(refresh_token: str, *, request: HttpRequest | None = None) -
 
     Raises:
         RefreshTokenInvalid (``refresh_token_invalid``): bad token, or its user is gone.
-        RefreshTokenExpired (``refresh_token_expired``): token or family expired.
+        RefreshTokenExpired (``refresh_token_expired``): token or family expired (idle:
+            ``REFRESH_TOKEN_LIFETIME`` since the last rotation; absolute:
+            ``SESSION_MAX_LIFETIME`` since the login).
         RefreshTokenRevoked (``refresh_token_revoked``): family revoked, user inactive.
         RefreshTokenReused (``refresh_token_reused``): reuse detected; family revoked.
         ConfigInvalid (``config_invalid``): ``TOKEN_CLAIMS`` returned unusable claims;
@@ -222,7 +233,7 @@ def refresh_session(refresh_token: str, *, request: HttpRequest | None = None) -
         if not is_user_active:
             revoke_session(session, reason="user_inactive", strict=False)
             raise RefreshTokenRevoked("user inactive")
-        verdict = judge_refresh(_state(session), presented, now=now, grace_period=conf.refresh_reuse_grace_period)
+        verdict = judge_refresh(_state(session, conf), presented, now=now, grace_period=conf.refresh_reuse_grace_period)
         if verdict is Verdict.REVOKED:
             raise RefreshTokenRevoked()
         if verdict is Verdict.EXPIRED:
@@ -247,10 +258,15 @@ def refresh_session(refresh_token: str, *, request: HttpRequest | None = None) -
         jti = new_jti()
         # Compare-and-swap: only the request that still sees the presented token as
         # current wins; every concurrent loser re-reads and lands in GRACE.
+        end = session_end(session, conf)
         if rotate_session(
-            session, presented=presented, jti_hash=hash_jti(jti), now=now, expires_at=now + conf.refresh.lifetime
+            session,
+            presented=presented,
+            jti_hash=hash_jti(jti),
+            now=now,
+            expires_at=min(now + conf.refresh.lifetime, end),
         ):
-            refresh = issue_refresh_token(conf.refresh, sub=sub, sid=sid, now=now, jti=jti)
+            refresh = issue_refresh_token(conf.refresh, sub=sub, sid=sid, now=now, jti=jti, not_after=end)
             _send(signals.refresh_token_rotated, session)
             return RefreshResult(session=session, access=access, refresh=refresh)
     raise RefreshTokenRevoked("rotation contended")

@@ -39,7 +39,21 @@ _SESSION = _object(
         "id": {"type": "string", "format": "uuid", "description": "The session id (the sid claim)."},
         "created_at": {"type": "string", "format": "date-time"},
         "last_used_at": {"type": "string", "format": "date-time"},
-        "expires_at": {"type": "string", "format": "date-time"},
+        "expires_at": {
+            "type": "string",
+            "format": "date-time",
+            "description": "When the session ends unless it refreshes: the earlier of the two below.",
+        },
+        "idle_expires_at": {
+            "type": "string",
+            "format": "date-time",
+            "description": "The idle timeout: the last rotation plus REFRESH_TOKEN_LIFETIME.",
+        },
+        "absolute_expires_at": {
+            "type": "string",
+            "format": "date-time",
+            "description": "The absolute end: created_at plus SESSION_MAX_LIFETIME, whatever the rotations.",
+        },
         "user_agent": _STRING,
         "ip_address": {"type": "string", "nullable": True},
         "current": {"type": "boolean", "description": "The session of the presented access token."},

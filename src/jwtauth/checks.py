@@ -10,6 +10,7 @@ Configuration (``JWTAUTH`` itself; errors stop the server):
 ``jwtauth.E005``   ``CsrfViewMiddleware`` is not in ``MIDDLEWARE``
 ``jwtauth.E006``   a key in ``ACCESS_TOKEN_KEYS``/``REFRESH_TOKEN_KEYS`` is invalid
 ``jwtauth.E007``   ``REVOCATION_CACHE`` names no ``CACHES`` alias
+``jwtauth.E008``   a ``__Host-`` refresh cookie with a ``Path`` other than ``/``, a ``Domain`` or no ``Secure``
 ``jwtauth.W001``   refresh cookie without ``Secure`` while ``DEBUG`` is off
 ``jwtauth.W002``   ``SameSite=None`` without ``Secure``
 =================  ===========================================================
@@ -170,7 +171,9 @@ def _csrf_checks() -> list[CheckMessage]:
 
 def _cookie_and_key_checks(values: Mapping[str, Any]) -> list[CheckMessage]:
     messages: list[CheckMessage] = []
-    if values.get("REFRESH_COOKIE_PATH") == "/":
+    name = values.get("REFRESH_COOKIE_NAME")
+    is_host_cookie = isinstance(name, str) and name.startswith("__Host-")
+    if values.get("REFRESH_COOKIE_PATH") == "/" and not is_host_cookie:
         messages.append(
             Warning(
                 "JWTAUTH['REFRESH_COOKIE_PATH'] is '/': the refresh token travels with every request to "
@@ -213,8 +216,34 @@ def _cookie_and_key_checks(values: Mapping[str, Any]) -> list[CheckMessage]:
     return messages
 
 
+def _host_prefix_checks(values: Mapping[str, Any]) -> list[CheckMessage]:
+    # Browsers drop a __Host- cookie set with a Domain, a Path other than "/" or without
+    # Secure (RFC 6265bis §4.1.3.2): the refresh cookie would silently never be stored.
+    name = values.get("REFRESH_COOKIE_NAME")
+    if not (isinstance(name, str) and name.startswith("__Host-")):
+        return []
+    wrong = []
+    if values.get("REFRESH_COOKIE_PATH") not in (None, "/"):
+        wrong.append(f"REFRESH_COOKIE_PATH is {values.get('REFRESH_COOKIE_PATH')!r} (must be None or '/')")
+    if values.get("REFRESH_COOKIE_DOMAIN") is not None:
+        wrong.append("REFRESH_COOKIE_DOMAIN is set (must be None)")
+    if values.get("REFRESH_COOKIE_SECURE") is not True:
+        wrong.append("REFRESH_COOKIE_SECURE is off (must be True)")
+    if not wrong:
+        return []
+    return [
+        Error(
+            f"JWTAUTH['REFRESH_COOKIE_NAME'] = {name!r} has the __Host- prefix, but " + "; ".join(wrong) + ": "
+            "browsers refuse such a cookie, so nobody could stay logged in.",
+            hint="A __Host- cookie is Secure, Path=/ and host-only; jwtauth sets Path=/ itself when "
+            "REFRESH_COOKIE_PATH is None.",
+            id="jwtauth.E008",
+        )
+    ]
+
+
 def check_settings(values: Mapping[str, Any] | None = None) -> list[CheckMessage]:
-    """``JWTAUTH`` itself and the Django settings it relies on (E001 to E007, W001, W002)."""
+    """``JWTAUTH`` itself and the Django settings it relies on (E001 to E008, W001, W002)."""
     problems: list[Any] = []
     if values is None:
         values, problems = validate()
@@ -230,6 +259,7 @@ def check_settings(values: Mapping[str, Any] | None = None) -> list[CheckMessage
     alias = values.get("REVOCATION_CACHE")
     if isinstance(alias, str) and alias not in getattr(settings, "CACHES", {"default": None}):
         messages.append(Error(f"JWTAUTH['REVOCATION_CACHE'] = {alias!r} is not in CACHES.", id="jwtauth.E007"))
+    messages += _host_prefix_checks(values)
     secure = values.get("REFRESH_COOKIE_SECURE")
     if secure is False and not settings.DEBUG:
         messages.append(

@@ -56,10 +56,12 @@ def rejected(token: str, code: str = "token_invalid", max_queries: int | None = 
 
 
 def refresh_with(cookie: str) -> Any:
+    """A thief replaying ``cookie`` from a client of its own: it gets a CSRF token from
+    ``csrf/`` (bound to the cookie's session when the cookie verifies) and refreshes."""
     client = APIClient(enforce_csrf_checks=True)
-    client.cookies["csrftoken"] = "c" * 32
     client.cookies[COOKIE] = cookie
-    return client.post(REFRESH, HTTP_X_CSRFTOKEN="c" * 32)
+    csrf = client.get("/api/auth/csrf/").json()["csrf_token"]
+    return client.post(REFRESH, HTTP_X_CSRFTOKEN=csrf)
 
 
 def test_baseline_forged_token_is_accepted(session: dict[str, Any]) -> None:

@@ -7,14 +7,29 @@ Deletion repeats every attribute of the cookie that was set (``Path``, ``Domain`
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponseBase
-from django.http.cookie import parse_cookie
 from django.urls import NoReverseMatch, reverse
 from rest_framework.request import Request
+from werkzeug.datastructures import MultiDict
+from werkzeug.sansio.http import parse_cookie
 
 from ..core.tokens import IssuedToken, TokenPair
 from ..settings import JWTAuthSettings, get_settings
 
-__all__ = ["cookie_path", "delete_refresh_cookie", "login_url", "read_refresh_cookie", "set_refresh_cookie"]
+__all__ = [
+    "HOST_PREFIX",
+    "MAX_REFRESH_COOKIES",
+    "cookie_path",
+    "delete_refresh_cookie",
+    "login_url",
+    "read_refresh_cookie",
+    "read_refresh_cookies",
+    "set_refresh_cookie",
+]
+
+#: A cookie name starting with this is only accepted by browsers with ``Secure``,
+#: ``Path=/`` and no ``Domain`` (RFC 6265bis §4.1.3.2), so no sibling subdomain can set,
+#: shadow or overwrite it.
+HOST_PREFIX = "__Host-"
 
 
 def login_url(request: HttpRequest, *, namespace: str | None = None) -> str | None:
@@ -36,6 +51,8 @@ def cookie_path(request: HttpRequest, conf: JWTAuthSettings, *, namespace: str |
     ``namespace`` names jwtauth's URL namespace when the request was routed to a view
     outside it (an integration setting the cookie); by default the request's own.
     """
+    if conf.refresh_cookie_name.startswith(HOST_PREFIX):
+        return "/"  # the prefix requires it (system check jwtauth.E008)
     if conf.refresh_cookie_path:
         return conf.refresh_cookie_path
     login_path = login_url(request, namespace=namespace)
@@ -44,23 +61,32 @@ def cookie_path(request: HttpRequest, conf: JWTAuthSettings, *, namespace: str |
     return login_path[: -len("login/")] if login_path.endswith("login/") else "/"
 
 
-def read_refresh_cookie(request: HttpRequest) -> str | None:
-    """The refresh token from the cookie (parsed by Django), or ``None``.
+#: At most this many refresh cookies of one request are looked at (each costs a signature check).
+MAX_REFRESH_COOKIES = 10
 
-    With several cookies of that name (a stale one left at another ``Path`` or set by a
-    sibling domain), Django keeps the last; browsers list the most specific ``Path``
-    first (RFC 6265 §5.4), which is ours. Taking the first keeps a stale cookie from
-    shadowing, and a failed refresh from deleting, the live one.
+
+def read_refresh_cookies(request: HttpRequest) -> list[str]:
+    """Every non-empty value of the refresh cookie, in the order the browser sent them.
+
+    Threat: cookie tossing. A sibling subdomain (or a man in the middle on plain http)
+    can add a cookie with our name and a longer ``Path``, which browsers send first
+    (RFC 6265 §5.4). Django's ``request.COOKIES`` keeps one value per name, so the planted
+    one could hide the real one. The ``Cookie`` header is parsed by Werkzeug's
+    ``parse_cookie`` (``werkzeug.sansio.http``) into a ``MultiDict`` that keeps them all; callers try each and use
+    the one that verifies (and is bound to the CSRF token). At most
+    :data:`MAX_REFRESH_COOKIES` are returned.
     """
     name = get_settings().refresh_cookie_name
-    value = request.COOKIES.get(name)
-    raw = request.META.get("HTTP_COOKIE", "")
-    if value and raw.count(name + "=") > 1:
-        for chunk in raw.split(";"):  # each piece parsed by Django's own cookie parser
-            first = parse_cookie(chunk).get(name)
-            if first:
-                return first
-    return value or None
+    # The sans-IO parser takes the header as Django has it (no re-decoding as UTF-8,
+    # which raises on stray latin-1 bytes).
+    values = parse_cookie(request.META.get("HTTP_COOKIE", ""), cls=MultiDict).getlist(name)
+    return [value for value in values if value][:MAX_REFRESH_COOKIES]
+
+
+def read_refresh_cookie(request: HttpRequest) -> str | None:
+    """The first refresh cookie the browser sent (see :func:`read_refresh_cookies`), or ``None``."""
+    values = read_refresh_cookies(request)
+    return values[0] if values else None
 
 
 def _set(

@@ -12,7 +12,6 @@ from typing import Any
 from django.contrib.auth import user_logged_in
 from django.db import transaction
 from django.http import HttpRequest
-from django.middleware.csrf import rotate_token
 from rest_framework.request import Request
 
 from ..core.errors import UserInactive
@@ -22,6 +21,7 @@ from ..sessions import revoke as _revoke
 from ..sessions.request_check import authenticate_access_claims
 from ..sessions.service import LoginResult, start_session
 from ..settings import get_settings
+from .csrf import bind_csrf_token
 from .throttling import client_ip
 
 __all__ = ["revoke_user_sessions", "start_login", "tokens_for_user", "verify_access_token"]
@@ -53,8 +53,9 @@ def start_login(user: Any, request: HttpRequest | Request | None) -> LoginResult
         )
         user_logged_in.send(sender=user.__class__, request=http_request, user=user)
     if http_request is not None:
-        # A new login gets a new CSRF secret, as django.contrib.auth.login() does.
-        rotate_token(http_request)
+        # A new login gets a new CSRF secret, as django.contrib.auth.login() does: the
+        # one bound to the new session (see jwtauth.api.csrf).
+        bind_csrf_token(http_request, str(result.session.pk))
     return result
 
 

@@ -22,13 +22,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ..core import errors as e
-from ..core.errors import InvalidCredentials, JWTAuthError, RefreshTokenInvalid, RefreshTokenMissing
+from ..core.errors import CsrfFailed, InvalidCredentials, JWTAuthError, RefreshTokenInvalid, RefreshTokenMissing
 from ..sessions.receivers import password_upgrades_allowed
 from ..sessions.service import refresh_session, revoke_refresh_token
 from ..settings import get_settings
 from .authentication import BEARER_ERRORS, JWTAuthentication
-from .cookies import delete_refresh_cookie, login_url, read_refresh_cookie, set_refresh_cookie
-from .csrf import enforce_csrf, enforce_trusted_origin
+from .cookies import delete_refresh_cookie, login_url, read_refresh_cookies, set_refresh_cookie
+from .csrf import bind_csrf_token, bound_refresh_token, csrf_token_for_cookies, enforce_csrf, enforce_trusted_origin
 from .errors import DEFAULT_REALM, api_error, bearer_challenge, cookie_challenge, exception_handler
 from .parsers import StrictFormParser, StrictJSONParser, StrictMultiPartParser, check_body_size
 from .serializers import login_serializer_class
@@ -189,20 +189,22 @@ class RefreshView(_CookieView):
     )
 
     def post(self, request: Request) -> Response:
-        token = read_refresh_cookie(request._request)
-        if token is None:
+        candidates = read_refresh_cookies(request._request)
+        if not candidates:
             raise api_error(RefreshTokenMissing())
         check_body_size(request._request, get_settings().login_max_body_bytes)
         try:
             enforce_csrf(request._request)
-        except JWTAuthError as err:
-            raise api_error(err) from None
+            # Which cookie to use: the one bound to the CSRF token (see api/csrf.py).
+            token = bound_refresh_token(request._request, candidates)
+        except CsrfFailed as err:
+            raise api_error(err) from None  # the session is not touched, the cookie stays
+        except RefreshTokenInvalid as err:
+            return self._failed(request, err)  # no cookie verifies at all
         try:
             result = refresh_session(token, request=request._request)
         except RefreshTokenInvalid as err:
-            response = self.handle_exception(api_error(err))
-            delete_refresh_cookie(response, request._request)
-            return response
+            return self._failed(request, err)
         except JWTAuthError as err:
             # config_invalid (a TOKEN_CLAIMS problem), revocation_unavailable: the
             # session is fine and its cookie stays.
@@ -212,11 +214,16 @@ class RefreshView(_CookieView):
                 "access_token": result.access.token,
                 "token_type": "Bearer",
                 "expires_in": result.access.lifetime_seconds,
-                "csrf_token": get_token(request._request),
+                "csrf_token": bind_csrf_token(request._request, str(result.session.pk)),
             }
         )
         if result.refresh is not None:
             set_refresh_cookie(response, request._request, result.refresh)
+        return response
+
+    def _failed(self, request: Request, err: JWTAuthError) -> Response:
+        response = self.handle_exception(api_error(err))
+        delete_refresh_cookie(response, request._request)
         return response
 
 
@@ -231,16 +238,20 @@ class LogoutView(_CookieView):
     errors = (e.ParseError, e.CsrfFailed, e.RequestTooLarge, e.RevocationUnavailable, e.ServiceUnavailable)
 
     def post(self, request: Request) -> Response:
-        token = read_refresh_cookie(request._request)
+        candidates = read_refresh_cookies(request._request)
         response = Response(status=status.HTTP_204_NO_CONTENT)
-        if token is None:
+        if not candidates:
             return response
         check_body_size(request._request, get_settings().login_max_body_bytes)
         try:
             enforce_csrf(request._request)
-        except JWTAuthError as err:
+            token: str | None = bound_refresh_token(request._request, candidates)
+        except CsrfFailed as err:
             raise api_error(err) from None
-        revoke_refresh_token(token, reason="logout")
+        except RefreshTokenInvalid:
+            token = None  # no cookie verifies: nothing to revoke, clear ours
+        if token is not None:
+            revoke_refresh_token(token, reason="logout")
         delete_refresh_cookie(response, request._request)
         return response
 
@@ -256,7 +267,8 @@ class CsrfTokenView(_CookieView):
     """
 
     def get(self, request: Request) -> Response:
-        return Response({"csrf_token": get_token(request._request)})
+        token = csrf_token_for_cookies(request._request, read_refresh_cookies(request._request))
+        return Response({"csrf_token": token})
 
 
 class UserView(JWTAuthAPIView):

@@ -32,8 +32,8 @@ from django.contrib.sessions.backends.base import SessionBase
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.http import HttpRequest
-from django.middleware.csrf import get_token, rotate_token
 
+from ...api.csrf import bind_csrf_token
 from ...api.throttling import client_ip
 from ...sessions.service import start_session
 from ._link import MIDDLEWARE_MARK, SESSION_KEY, linked_sid, live_linked_session, request_refresh_cookie
@@ -113,13 +113,12 @@ class JWTAuthTokenStrategy(AbstractTokenStrategy):
             )
         request.session[SESSION_KEY] = {"sid": str(result.session.pk), "user": str(user.pk)}
         request_refresh_cookie(request, result.refresh)
-        # A new login gets a new CSRF secret, as jwtauth's login/ does.
-        rotate_token(request)
+        # A new login gets a new CSRF secret, bound to the new session, as jwtauth's login/ does.
         payload = {
             "access_token": result.access.token,
             "token_type": "Bearer",
             "expires_in": result.access.lifetime_seconds,
-            "csrf_token": get_token(request),
+            "csrf_token": bind_csrf_token(request, str(result.session.pk)),
         }
         setattr(request, _ISSUED, (user.pk, payload))
         return dict(payload)

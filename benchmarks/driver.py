@@ -279,6 +279,11 @@ def _run_http(
 
 
 def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if "--scale" in args:  # how costs grow with data: a separate, longer run
+        from benchmarks import scale
+
+        return scale.main()
     cfg = _parse(argv)
     started = time.monotonic()
     tmp = Path(tempfile.mkdtemp(prefix="jwtauth-bench-"))

@@ -38,9 +38,9 @@ def free_port() -> int:
 
 
 class Server:
-    """One gunicorn (2 sync workers) serving one profile."""
+    """One gunicorn (2 sync workers unless told) serving one profile."""
 
-    def __init__(self, profile: str, env: dict[str, str], log: Path, root: Path) -> None:
+    def __init__(self, profile: str, env: dict[str, str], log: Path, root: Path, workers: int = 2) -> None:
         self.port = free_port()
         self.log = log
         cmd = [
@@ -49,7 +49,7 @@ class Server:
             "gunicorn",
             "benchmarks.site.wsgi:application",
             "--workers",
-            "2",
+            str(workers),
             "--worker-class",
             "sync",
             "--bind",
@@ -70,7 +70,7 @@ class Server:
             stderr=subprocess.DEVNULL,
         )
 
-    def wait_ready(self, timeout_seconds: float = 30.0) -> None:
+    def wait_ready(self, timeout_seconds: float = 120.0) -> None:
         deadline = time.monotonic() + timeout_seconds
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

@@ -119,6 +119,12 @@ def _find_stateless_key() -> str | None:
             for f in dataclasses.fields(obj):
                 if "stateless" in f.name.lower():
                     return f.name.upper()
+    # A settings table: one class attribute per setting.
+    for obj in vars(conf).values():
+        if inspect.isclass(obj) and obj.__module__ == conf.__name__:
+            for name in vars(obj):
+                if "stateless" in name.lower() and not name.startswith("_"):
+                    return name.upper()
     return None
 
 

@@ -68,7 +68,7 @@ if _PROFILE.db == "postgres":
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.postgresql",
-            "NAME": f"jwtauth_bench_{BENCH_PROFILE}",
+            "NAME": f"jwtauth_bench_{BENCH_PROFILE}{os.environ.get('BENCH_DB_SUFFIX', '')}",
             "USER": os.environ.get("BENCH_PG_USER", "postgres"),
             "HOST": os.environ.get("BENCH_PG_HOST", "127.0.0.1"),
             "PORT": os.environ.get("BENCH_PG_PORT", "5432"),

@@ -16,11 +16,10 @@ from rest_framework.authentication import BaseAuthentication
 from rest_framework.request import Request
 
 from ..core import errors as e
-from ..core.bearer import parse_authorization_header
 from ..core.errors import JWTAuthError, RevocationUnavailable
-from ..core.tokens import AccessClaims, verify_access_token
+from ..core.tokens import AccessClaims
 from ..sessions.request_check import authenticate_access_claims, load_user
-from ..settings import get_settings
+from .bearer import parse_authorization, verify_bearer_token
 from .errors import (
     DATABASE_UNAVAILABLE,
     DEFAULT_REALM,
@@ -107,12 +106,11 @@ class JWTAuthentication(BaseAuthentication):
         Raises:
             TokenInvalid: our scheme with a missing, extra or malformed credential.
         """
-        return parse_authorization_header(header, get_settings().auth_header_types)
+        return parse_authorization(header)
 
     def verify_token(self, token: str) -> AccessClaims:
         """Verify the access token's signature and claims (no I/O)."""
-        conf = get_settings()
-        return verify_access_token(token, conf.access, now=conf.clock.now(), cache=conf.verified_tokens)
+        return verify_bearer_token(token)
 
     def get_user(self, claims: AccessClaims) -> Any:
         """Return the user, checking the token's session is live and the user active."""

@@ -204,7 +204,9 @@ def test_same_bodies_and_challenges_as_drf(header: str | None, user: Any) -> Non
 @pytest.mark.urls("tests.contrib.ninja.ninja_api")
 def test_jwtauth_endpoints_mounted_beside_a_ninja_api(user: Any, password: str) -> None:
     browser = Client(enforce_csrf_checks=True)
-    login = browser.post("/api/auth/login/", {"username": "alice", "password": password}, content_type="application/json")
+    login = browser.post(
+        "/api/auth/login/", {"username": "alice", "password": password}, content_type="application/json"
+    )
     assert login.status_code == 200
     access, csrf = login.json()["access_token"], login.json()["csrf_token"]
     assert browser.get("/ninja/me", **bearer(access)).status_code == 200

@@ -10,6 +10,9 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
+
+pytest.importorskip("ninja", reason="django-ninja (the ninja and test extras) not installed")
+
 from asgiref.sync import async_to_sync
 from django.db import OperationalError, connection
 from django.test import Client

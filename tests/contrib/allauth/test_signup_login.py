@@ -104,3 +104,37 @@ def test_login_from_an_untrusted_origin_is_refused(app: AppClient, verified_user
         "POST", "/auth/login", {"email": verified_user.email, "password": PASSWORD}, Origin="http://localhost:3000"
     )
     assert trusted.status_code == 200
+
+
+def test_after_a_reload_the_access_token_stands_in_for_the_session_token(app: AppClient, verified_user: Any) -> None:
+    app.call("POST", "/auth/login", {"email": verified_user.email, "password": PASSWORD})
+    # A page reload: memory is gone; the refresh cookie gives a new access token.
+    app.session_token = None
+    assert app.refresh().status_code == 200
+    bearer = {"Authorization": f"Bearer {app.access_token}"}
+    session = app.call("GET", "/auth/session", **bearer)
+    assert session.status_code == 200
+    assert session.body["data"]["user"]["email"] == verified_user.email
+    assert "access_token" not in session.body["meta"]  # not a new login
+    assert RefreshSession.objects.filter(user=verified_user).count() == 1
+    # Sensitive changes still need allauth's re-authentication, then work.
+    assert app.call("POST", "/auth/reauthenticate", {"password": PASSWORD}, **bearer).status_code == 200
+    assert app.call("GET", "/account/authenticators/totp", **bearer).status_code == 404  # a secret proposed
+    assert app.session_token is None  # the access token is the only credential held
+
+    # allauth's logout through the access token ends the jwtauth session.
+    assert app.call("DELETE", "/auth/session", **bearer).status_code == 401
+    assert RefreshSession.objects.get(user=verified_user).revoke_reason == "logout"
+    app.session_token = None
+    assert app.call("GET", "/auth/session", **bearer).status_code == 401  # revoked: anonymous
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    ["Bearer not-a-jwt", "Bearer", "Basic Zm9vOmJhcg=="],
+    ids=["garbage", "empty", "other-scheme"],
+)
+def test_a_bad_authorization_header_counts_as_anonymous(app: AppClient, authorization: str) -> None:
+    response = app.call("GET", "/auth/session", Authorization=authorization)
+    assert response.status_code == 401
+    assert response.body["meta"]["is_authenticated"] is False

@@ -18,7 +18,13 @@ endpoints. With the app client:
 - allauth's session stays linked to that jwtauth session: once the jwtauth session is
   revoked (logout, logout-all, password change, reuse detected, admin) the
   ``X-Session-Token`` is refused with allauth's 410, and allauth's logout revokes the
-  jwtauth session.
+  jwtauth session;
+- without ``X-Session-Token`` (after a page reload the SPA has only what ``refresh/``
+  gave it), allauth's endpoints accept jwtauth's access token as
+  ``Authorization: Bearer``: it is verified as for any API call (signature, claims, live
+  session, active user) and stands for an allauth session linked to its token family,
+  found again through Django's cache, else started afresh (the user then re-authenticates
+  before sensitive changes, as allauth requires anyway).
 """
 
 from __future__ import annotations
@@ -28,13 +34,20 @@ from typing import Any
 
 from allauth.headless.tokens.strategies.base import AbstractTokenStrategy
 from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, get_user_model
+from django.contrib.auth import SESSION_KEY as USER_SESSION_KEY
 from django.contrib.sessions.backends.base import SessionBase
+from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.http import HttpRequest
 
 from ...api.csrf import bind_csrf_token
 from ...api.throttling import client_ip
+from ...api.tokens import verify_access_token
+from ...core.bearer import parse_authorization_header
+from ...core.errors import JWTAuthError
+from ...settings import get_settings
 from ...sessions.service import start_session
 from ._link import MIDDLEWARE_MARK, SESSION_KEY, linked_sid, live_linked_session, request_refresh_cookie
 
@@ -42,6 +55,8 @@ __all__ = ["JWTAuthTokenStrategy"]
 
 #: Request attribute: ``(user pk, payload)`` of the session this request already started.
 _ISSUED = "_jwtauth_allauth_issued"
+#: Request attribute: the allauth session key found for the request's Bearer token.
+_BEARER_SESSION = "_jwtauth_allauth_bearer_session"
 
 
 def _session_store(session_key: str | None = None) -> SessionBase:
@@ -50,8 +65,75 @@ def _session_store(session_key: str | None = None) -> SessionBase:
     return store
 
 
+def _cache_key(sid: str) -> str:
+    return f"jwtauth.allauth.session.{sid}"
+
+
+def _linked_session_key(sid: str, user_pk: str) -> str | None:
+    """The key of a live allauth session linked to jwtauth session ``sid``, if cached."""
+    session_key = cache.get(_cache_key(sid))
+    if not isinstance(session_key, str):
+        return None
+    session = _session_store(session_key)
+    if linked_sid(session) != (sid, user_pk):  # gone, expired, or another login's
+        return None
+    return session_key
+
+
+def _start_linked_session(sid: str, user_pk: str) -> str | None:
+    """Start an allauth session for the user of jwtauth session ``sid``, linked to it.
+
+    Signs the user in as :func:`django.contrib.auth.login` records it (user id, the first
+    configured backend, the session auth hash, so a password change ends it).
+    """
+    user = get_user_model()._default_manager.filter(pk=user_pk).first()
+    if user is None or not settings.AUTHENTICATION_BACKENDS:
+        return None
+    session = _session_store()
+    session[USER_SESSION_KEY] = user._meta.pk.value_to_string(user)
+    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session[SESSION_KEY] = {"sid": sid, "user": user_pk}
+    session.save()
+    if session.session_key is None:  # pragma: no cover - save() always assigns a key
+        return None
+    cache.set(_cache_key(sid), session.session_key, timeout=settings.SESSION_COOKIE_AGE)
+    return session.session_key
+
+
 class JWTAuthTokenStrategy(AbstractTokenStrategy):
     """Token strategy for allauth headless's ``app`` client backed by jwtauth sessions."""
+
+    def get_session_token(self, request: HttpRequest) -> str | None:
+        """allauth's session token: ``X-Session-Token``, else the allauth session linked
+        to the token family of a valid jwtauth access token in ``Authorization``.
+
+        An access token that does not verify (bad, expired, revoked, inactive user)
+        counts as no credential: allauth answers as for an anonymous request.
+        """
+        token = super().get_session_token(request)
+        if token:
+            return str(token)
+        header = request.META.get("HTTP_AUTHORIZATION")
+        if not header:
+            return None
+        # allauth asks more than once per request: verify and look up once.
+        if hasattr(request, _BEARER_SESSION):
+            found: str | None = getattr(request, _BEARER_SESSION)
+            return found
+        found = self._session_token_for_bearer(header)
+        setattr(request, _BEARER_SESSION, found)
+        return found
+
+    def _session_token_for_bearer(self, header: str) -> str | None:
+        try:
+            raw = parse_authorization_header(header, get_settings().auth_header_types)
+            if raw is None:
+                return None
+            claims = verify_access_token(raw)
+        except JWTAuthError:
+            return None
+        return _linked_session_key(claims.sid, claims.sub) or _start_linked_session(claims.sid, claims.sub)
 
     def create_session_token(self, request: HttpRequest) -> str:
         """allauth's session token: the key of its Django session (saved if new)."""

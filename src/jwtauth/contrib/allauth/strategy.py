@@ -47,8 +47,8 @@ from ...api.throttling import client_ip
 from ...api.tokens import verify_access_token
 from ...core.bearer import parse_authorization_header
 from ...core.errors import JWTAuthError
-from ...settings import get_settings
 from ...sessions.service import start_session
+from ...settings import get_settings
 from ._link import MIDDLEWARE_MARK, SESSION_KEY, linked_sid, live_linked_session, request_refresh_cookie
 
 __all__ = ["JWTAuthTokenStrategy"]

@@ -143,6 +143,13 @@ def test_manage_samples_run(block: Block) -> None:
             raise AssertionError(f"{block.where}: `manage.py {shlex.join(words)}` raised {exc!r}") from exc
 
 
+def test_every_page_is_in_the_nav() -> None:
+    # mkdocs only notes a page missing from nav; it would be on the site but in no menu.
+    nav = re.findall(r"^\s+- (?:[^:\n]+: )?([\w/.-]+\.md)\s*$", (ROOT / "mkdocs.yml").read_text(), re.MULTILINE)
+    missing = sorted(str(p.relative_to(DOCS)) for p in pages() if str(p.relative_to(DOCS)) not in nav)
+    assert missing == [], f"add these pages to nav: in mkdocs.yml: {missing}"
+
+
 def test_readme_links_are_absolute_and_lead_somewhere() -> None:
     # The README is also the PyPI page, where relative links break.
     links = re.findall(r"\]\(([^)\s]+)\)", README.read_text())

@@ -11,6 +11,8 @@ from tests.testapp.views import (
     ResourceServerHelloView,
     ResourceServerOrdersView,
     SsoLoginView,
+    StrictSudoView,
+    SudoView,
 )
 
 urlpatterns = [
@@ -21,6 +23,8 @@ urlpatterns = [
     path("api/pk/", PkView.as_view(), name="pk"),
     path("api/sso-login/", SsoLoginView.as_view(), name="sso-login"),
     path("api/claims/", ClaimsView.as_view(), name="claims"),
+    path("api/sudo/", SudoView.as_view(), name="sudo"),
+    path("api/sudo/strict/", StrictSudoView.as_view(), name="sudo-strict"),
     path("api/admin-only/", AdminOnlyView.as_view(), name="admin-only"),
     path("api/orders/", OrdersWriteView.as_view(), name="orders"),
     path("api/resource/orders/", ResourceServerOrdersView.as_view(), name="resource-orders"),

@@ -23,6 +23,8 @@ __version__ = "0.1.0"
 
 #: public name -> module that defines it
 _EXPORTS: dict[str, str] = {
+    "ReauthenticationRequired": "jwtauth.core.errors",
+    "RecentlyAuthenticated": "jwtauth.api.permissions",
     "InsufficientScope": "jwtauth.core.errors",
     "JWTAuthentication": "jwtauth.api.authentication",
     "exception_handler": "jwtauth.api.errors",
@@ -69,6 +71,8 @@ __all__ = [
     "JWTAuthError",
     "JWTAuthentication",
     "KeyUnknown",
+    "ReauthenticationRequired",
+    "RecentlyAuthenticated",
     "RefreshTokenExpired",
     "RefreshTokenInvalid",
     "RefreshTokenMissing",
@@ -97,7 +101,7 @@ if TYPE_CHECKING:
     from .api.authentication import JWTAuthentication
     from .api.cookies import set_refresh_cookie
     from .api.errors import exception_handler
-    from .api.permissions import HasClaim, HasScope
+    from .api.permissions import HasClaim, HasScope, RecentlyAuthenticated
     from .api.serializers import UserSerializer
     from .api.tokens import revoke_user_sessions, tokens_for_user, verify_access_token
     from .core.errors import (
@@ -108,6 +112,7 @@ if TYPE_CHECKING:
         JWKSUnavailable,
         JWTAuthError,
         KeyUnknown,
+        ReauthenticationRequired,
         RefreshTokenExpired,
         RefreshTokenInvalid,
         RefreshTokenMissing,

@@ -165,6 +165,10 @@ class JWTAuthSettings(SettingsTable):
     revocation_cache = Setting("default", optional(text(), "None or a CACHES alias"), "the `CACHES` alias holding session revocation state; `None`, or a process-local cache (LocMem, Dummy), means every request checks the database; see [revocation.md](revocation.md)", _SESSIONS)
     revocation_cache_failure = Setting("database", choice("database", "reject"), "when the cache errors: `\"database\"` checks the database, `\"reject\"` answers 503 `revocation_unavailable`", _SESSIONS)
     session_max_lifetime = Setting(timedelta(days=30), duration(positive=True), "absolute lifetime of a session from its login, whatever its rotations (RFC 9700 §4.14.2); past it `refresh/` answers 401 `refresh_token_expired`. `REFRESH_TOKEN_LIFETIME` stays the idle timeout", _SESSIONS, default_doc="`timedelta(days=30)`")
+    reauthentication_max_age = Setting(timedelta(minutes=5), duration(positive=True), "how recent a credential `RecentlyAuthenticated` (\"sudo mode\") accepts by default: the access token's `auth_time` at most this old; see [claims.md](claims.md#step-up-re-authentication)", _SESSIONS, default_doc="`timedelta(minutes=5)`")
+    reauthenticate_for_password_change = Setting(True, boolean, "`password/change/` also needs a recent credential (`reauthentication_required`); on by default: it asks for the old password anyway", _SESSIONS)
+    reauthenticate_for_logout_all = Setting(False, boolean, "`logout-all/` needs a recent credential; off by default: logging out everywhere is what a user whose token leaked wants, and it cannot lock the owner out", _SESSIONS)
+    reauthenticate_for_session_delete = Setting(False, boolean, "`DELETE sessions/<id>/` needs a recent credential; off by default, for the same reason", _SESSIONS)
     max_sessions_per_user = Setting(None, optional(integer(minimum=1), "None or a positive int"), "`None` (unlimited) or a cap on live sessions per user; the oldest are evicted on login", _SESSIONS)
 
     # Login throttling

@@ -5,7 +5,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from jwtauth import HasClaim, HasScope
+from jwtauth import HasClaim, HasScope, RecentlyAuthenticated
 from jwtauth.contrib.resource_server.authentication import ResourceServerAuthentication
 
 
@@ -80,3 +80,19 @@ class ResourceServerOrdersView(APIView):
     def get(self, request: Request) -> Response:
         auth: Any = request.auth
         return Response({"sub": auth.sub, "claims": {k: v for k, v in auth.claims.items() if isinstance(v, str)}})
+
+
+class SudoView(APIView):
+    """A dangerous action: needs a credential proven within REAUTHENTICATION_MAX_AGE."""
+
+    permission_classes = [IsAuthenticated, RecentlyAuthenticated]
+
+    def post(self, request: Request) -> Response:
+        return Response({"ok": True})
+
+
+class StrictSudoView(APIView):
+    permission_classes = [IsAuthenticated, RecentlyAuthenticated(max_age=60)]
+
+    def post(self, request: Request) -> Response:
+        return Response({"ok": True})

@@ -18,6 +18,7 @@ error="insufficient_scope", scope="..."`` (RFC 6750 §3.1; the header needs
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
 from rest_framework.permissions import BasePermission
@@ -25,9 +26,18 @@ from rest_framework.request import Request
 
 from ..core import errors as core_errors
 from ..core.claims import custom_claims, scopes_of
+from ..settings import get_settings
 from .errors import JWTAuthAPIError, message_for
 
-__all__ = ["HasClaim", "HasScope", "InsufficientScope", "claims_of"]
+__all__ = [
+    "HasClaim",
+    "HasScope",
+    "InsufficientScope",
+    "ReauthenticationRequired",
+    "RecentlyAuthenticated",
+    "check_recent_authentication",
+    "claims_of",
+]
 
 
 def claims_of(auth: object) -> Mapping[str, object]:
@@ -123,3 +133,56 @@ class HasScope(_InstancePermission):
 
     def __repr__(self) -> str:
         return f"HasScope({', '.join(map(repr, self.scopes))})"
+
+
+class ReauthenticationRequired(JWTAuthAPIError):
+    """403 ``reauthentication_required``; the body adds ``max_age`` (seconds)."""
+
+    def __init__(self, max_age_seconds: int) -> None:
+        err = core_errors.ReauthenticationRequired()
+        super().__init__(err.code, message_for(err), err.status)
+        self.detail = {**self.detail, "max_age": max_age_seconds}  # type: ignore[dict-item]
+
+
+def check_recent_authentication(request: Request, max_age: timedelta | None = None) -> None:
+    """Raise 403 ``reauthentication_required`` unless the access token's ``auth_time``
+    lies within ``max_age`` (default ``REAUTHENTICATION_MAX_AGE``) of now.
+
+    A token without ``auth_time`` (issued before it existed, or by another issuer)
+    counts as not recent.
+    """
+    conf = get_settings()
+    age = conf.reauthentication_max_age if max_age is None else max_age
+    auth_time = getattr(request.auth, "auth_time", None)
+    if auth_time is None and isinstance(request.auth, Mapping):
+        value = request.auth.get("auth_time")
+        auth_time = value if isinstance(value, int) and not isinstance(value, bool) else None
+    now = conf.clock.now().timestamp()
+    if auth_time is None or now - auth_time > age.total_seconds() or auth_time > now + conf.leeway.total_seconds():
+        raise ReauthenticationRequired(int(age.total_seconds()))
+
+
+class RecentlyAuthenticated(_InstancePermission):
+    """Allow requests whose user proved a credential recently ("sudo mode").
+
+    Reads the access token's ``auth_time`` (OpenID Connect Core §2): at most
+    ``max_age`` ago (default ``REAUTHENTICATION_MAX_AGE``, 5 minutes). Otherwise 403
+    ``{"detail", "code": "reauthentication_required", "max_age": <seconds>}``: the front
+    end asks for the password, posts it to ``reauthenticate/`` and retries with the
+    access token it gets back. Use as a class or an instance::
+
+        permission_classes = [IsAuthenticated, RecentlyAuthenticated]
+        permission_classes = [IsAuthenticated, RecentlyAuthenticated(max_age=timedelta(minutes=1))]
+
+    Args:
+        max_age: how old ``auth_time`` may be (a ``timedelta`` or int seconds).
+    """
+
+    def __init__(self, max_age: timedelta | int | None = None) -> None:
+        self.max_age = timedelta(seconds=max_age) if isinstance(max_age, int) else max_age
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        if not _has_token(request):
+            return False  # DRF answers 401 not_authenticated
+        check_recent_authentication(request, self.max_age)
+        return True

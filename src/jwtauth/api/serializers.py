@@ -14,6 +14,7 @@ __all__ = [
     "UserSerializer",
     "login_serializer_class",
     "password_change_serializer_class",
+    "reauthenticate_serializer_class",
 ]
 
 
@@ -87,3 +88,9 @@ def password_change_serializer_class(password_max_length: int) -> type[serialize
         for name in ("old_password", "new_password")
     }
     return type("PasswordChangeSerializer", (serializers.Serializer,), fields)
+
+
+def reauthenticate_serializer_class(password_max_length: int) -> type[serializers.Serializer]:  # type: ignore[type-arg]
+    """Build the ``{"password"}`` serializer of ``reauthenticate/`` (never trimmed)."""
+    fields = {"password": StrictCharField(trim_whitespace=False, max_length=password_max_length)}
+    return type("ReauthenticateSerializer", (serializers.Serializer,), fields)

@@ -1,5 +1,5 @@
 """Bearer-authenticated session management: ``logout-all/``, ``sessions/``,
-``sessions/<id>/`` and ``password/change/``.
+``sessions/<id>/``, ``password/change/`` and ``reauthenticate/``.
 
 These take the access token in ``Authorization: Bearer``, so they need no CSRF token
 (browsers never attach that header on their own). Every revocation they perform holds
@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
@@ -27,16 +28,18 @@ from ..sessions.models import RefreshSession
 from ..sessions.queries import live_sessions
 from ..sessions.receivers import HANDLED_PASSWORD_CHANGE
 from ..sessions.revoke import revoke_one_session, revoke_user_sessions
-from ..sessions.service import session_end
+from ..sessions.service import reauthenticate_session, session_end
 from ..settings import get_settings
 from .authentication import BEARER_ERRORS, JWTAuthentication
 from .cookies import delete_refresh_cookie
+from .errors import api_error
 from .parsers import StrictJSONParser, check_body_size
-from .serializers import password_change_serializer_class
+from .permissions import check_recent_authentication
+from .serializers import password_change_serializer_class, reauthenticate_serializer_class
 from .throttling import check_login_throttles, record_login_failure
 from .views import JWTAuthAPIView
 
-__all__ = ["LogoutAllView", "PasswordChangeView", "SessionDetailView", "SessionListView"]
+__all__ = ["LogoutAllView", "PasswordChangeView", "ReauthenticateView", "SessionDetailView", "SessionListView"]
 
 
 class _BearerView(JWTAuthAPIView):
@@ -48,12 +51,16 @@ class _BearerView(JWTAuthAPIView):
 class LogoutAllView(_BearerView):
     """``POST logout-all/``: revoke every session of the user (this one too).
 
-    Responses: 204 with the refresh cookie cleared; 401; 503 ``revocation_unavailable``.
+    Responses: 204 with the refresh cookie cleared; 401; 403
+    ``reauthentication_required`` when ``REAUTHENTICATE_FOR_LOGOUT_ALL`` is on and the
+    credential is not recent; 503 ``revocation_unavailable``.
     """
 
-    errors = BEARER_ERRORS
+    errors = (*BEARER_ERRORS, e.ReauthenticationRequired)
 
     def post(self, request: Request) -> Response:
+        if get_settings().reauthenticate_for_logout_all:
+            check_recent_authentication(request)
         revoke_user_sessions(request.user.pk, reason="logout_all")
         response = Response(status=status.HTTP_204_NO_CONTENT)
         delete_refresh_cookie(response, request._request)
@@ -100,12 +107,16 @@ class SessionDetailView(_BearerView):
 
     Responses: 204 (the refresh cookie is cleared when it is the caller's own
     session); 404 ``not_found`` for an id that is malformed, revoked, expired or
-    another user's, alike; 401; 503 ``revocation_unavailable``.
+    another user's, alike; 401; 403 ``reauthentication_required`` when
+    ``REAUTHENTICATE_FOR_SESSION_DELETE`` is on and the credential is not recent; 503
+    ``revocation_unavailable``.
     """
 
-    errors = (*BEARER_ERRORS, e.NotFound)
+    errors = (*BEARER_ERRORS, e.NotFound, e.ReauthenticationRequired)
 
     def delete(self, request: Request, session_id: str) -> Response:
+        if get_settings().reauthenticate_for_session_delete:
+            check_recent_authentication(request)
         if not revoke_one_session(request.user.pk, session_id):
             raise NotFound()
         response = Response(status=status.HTTP_204_NO_CONTENT)
@@ -122,7 +133,10 @@ class PasswordChangeView(_BearerView):
 
     Responses: 204; 400 ``invalid_request`` with ``errors.old_password`` (wrong) or
     ``errors.new_password`` (the validators' messages); 401; 413
-    ``request_too_large``; 503 ``revocation_unavailable`` (nothing changed).
+    ``request_too_large``; 403 ``reauthentication_required`` (``max_age`` in the body)
+    when ``REAUTHENTICATE_FOR_PASSWORD_CHANGE`` is on (the default) and the access
+    token's ``auth_time`` is older than ``REAUTHENTICATION_MAX_AGE``; 503
+    ``revocation_unavailable`` (nothing changed).
     """
 
     errors = (
@@ -131,11 +145,14 @@ class PasswordChangeView(_BearerView):
         e.RequestTooLarge,
         e.UnsupportedMediaType,
         e.Throttled,
+        e.ReauthenticationRequired,
         *BEARER_ERRORS,
     )
 
     def post(self, request: Request) -> Response:
         conf = get_settings()
+        if conf.reauthenticate_for_password_change:
+            check_recent_authentication(request)
         check_body_size(request._request, conf.login_max_body_bytes)
         serializer = password_change_serializer_class(conf.password_max_length)(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -160,3 +177,51 @@ class PasswordChangeView(_BearerView):
             setattr(user, HANDLED_PASSWORD_CHANGE, True)
             user.save(update_fields=["password"])
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ReauthenticateView(_BearerView):
+    """``POST reauthenticate/``: ``{"password"}``: prove the password again ("sudo mode").
+
+    Checks the password through ``authenticate()`` (every configured backend, the
+    ``user_login_failed`` signal) under the login throttles; on success the session's
+    ``auth_time`` becomes now (``amr`` ``["pwd"]``) and a new access token carrying it is
+    returned. Later refreshes carry the new ``auth_time`` on. A wrong password is counted
+    by the login throttles and leaves the session alone (no revocation: the caller holds a
+    valid token and may just have mistyped).
+
+    Responses: 200 ``{"access_token", "token_type": "Bearer", "expires_in"}``; 400
+    ``invalid_request``; 401 ``invalid_credentials`` (wrong password) or a Bearer code;
+    413; 429 ``throttled`` with ``Retry-After``; 503 ``config_invalid`` (``TOKEN_CLAIMS``).
+    """
+
+    errors = (
+        e.InvalidRequest,
+        e.ParseError,
+        e.RequestTooLarge,
+        e.UnsupportedMediaType,
+        e.InvalidCredentials,
+        e.Throttled,
+        e.ConfigInvalid,
+        *BEARER_ERRORS,
+    )
+
+    def post(self, request: Request) -> Response:
+        conf = get_settings()
+        check_body_size(request._request, conf.login_max_body_bytes)
+        serializer = reauthenticate_serializer_class(conf.password_max_length)(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user: Any = request.user
+        username = user.get_username()
+        check_login_throttles(request, username)
+        credentials = {get_user_model().USERNAME_FIELD: username, "password": serializer.validated_data["password"]}
+        # authenticate(): the configured backends, the hasher run in constant time, and
+        # user_login_failed with the password scrubbed, as login/ does.
+        proven = authenticate(request._request, **credentials)
+        if proven is None or proven.pk != user.pk or getattr(proven, "is_active", True) is False:
+            record_login_failure(request, username)
+            raise api_error(e.InvalidCredentials())
+        try:
+            access = reauthenticate_session(request.auth.sid, proven, request=request._request)  # type: ignore[union-attr]
+        except e.RefreshTokenRevoked:
+            raise api_error(e.TokenRevoked()) from None
+        return Response({"access_token": access.token, "token_type": "Bearer", "expires_in": access.lifetime_seconds})

@@ -7,6 +7,7 @@ code: :func:`tokens_for_user` is ``login/`` without the password check.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.contrib.auth import user_logged_in
@@ -31,7 +32,7 @@ def _django_request(request: HttpRequest | Request | None) -> HttpRequest | None
     return request._request if isinstance(request, Request) else request
 
 
-def start_login(user: Any, request: HttpRequest | Request | None) -> LoginResult:
+def start_login(user: Any, request: HttpRequest | Request | None, *, amr: tuple[str, ...] = ("pwd",)) -> LoginResult:
     """Start a session for ``user`` as ``login/`` does after checking the password.
 
     In one transaction: the session row, and ``user_logged_in`` (which updates
@@ -50,6 +51,7 @@ def start_login(user: Any, request: HttpRequest | Request | None) -> LoginResult
             user_agent=http_request.META.get("HTTP_USER_AGENT", "") if http_request is not None else "",
             ip_address=client_ip(http_request) if http_request is not None else None,
             request=http_request,
+            amr=amr,
         )
         user_logged_in.send(sender=user.__class__, request=http_request, user=user)
     if http_request is not None:
@@ -59,7 +61,7 @@ def start_login(user: Any, request: HttpRequest | Request | None) -> LoginResult
     return result
 
 
-def tokens_for_user(user: Any, *, request: HttpRequest | Request | None = None) -> TokenPair:
+def tokens_for_user(user: Any, *, request: HttpRequest | Request | None = None, amr: Sequence[str] = ()) -> TokenPair:
     """Start a session for ``user`` exactly as ``login/`` does, without a password.
 
     For tests, management commands, SSO callbacks and other integrations that have
@@ -71,6 +73,8 @@ def tokens_for_user(user: Any, *, request: HttpRequest | Request | None = None) 
         request: the current request (Django or DRF), or ``None``. When given, its
             user agent and client IP are recorded, ``TOKEN_CLAIMS`` receives it, and
             its CSRF token is rotated.
+        amr: how the user proved who they are, as RFC 8176 values (e.g. ``["otp"]``,
+            ``["hwk"]``); the session's ``auth_time`` is now either way.
 
     Returns:
         A :class:`~jwtauth.core.tokens.TokenPair`; the session is live and its tokens
@@ -80,7 +84,7 @@ def tokens_for_user(user: Any, *, request: HttpRequest | Request | None = None) 
         UserInactive (``user_inactive``): the user is inactive.
         ConfigInvalid (``config_invalid``): ``TOKEN_CLAIMS`` returned unusable claims.
     """
-    result = start_login(user, request)
+    result = start_login(user, request, amr=tuple(amr))
     return TokenPair.of(result.access, result.refresh, str(result.session.pk))
 
 

@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 
 from ..core.errors import ERRORS
 from .jwks import JWKSView
-from .session_views import LogoutAllView, PasswordChangeView, SessionDetailView, SessionListView
+from .session_views import LogoutAllView, PasswordChangeView, ReauthenticateView, SessionDetailView, SessionListView
 from .views import CsrfTokenView, LoginView, LogoutView, RefreshView, UserView
 
 app_name = "jwtauth"
@@ -31,6 +31,7 @@ urlpatterns = [
     *_both("sessions", SessionListView, "sessions"),
     *_both("sessions/<str:session_id>", SessionDetailView, "session"),
     *_both("password/change", PasswordChangeView, "password-change"),
+    *_both("reauthenticate", ReauthenticateView, "reauthenticate"),
 ]
 
 

@@ -33,6 +33,7 @@ __all__ = [
     "NotFound",
     "ParseError",
     "PermissionDenied",
+    "ReauthenticationRequired",
     "RefreshTokenExpired",
     "RefreshTokenInvalid",
     "RefreshTokenMissing",
@@ -203,6 +204,18 @@ class CsrfFailed(JWTAuthError):
 
 class PermissionDenied(JWTAuthError):
     code, status, default_detail = "permission_denied", 403, _("You do not have permission to perform this action.")
+
+
+class ReauthenticationRequired(JWTAuthError):
+    """The view needs a recent credential ("sudo mode"): the access token's ``auth_time``
+    is older than the allowed age. The body adds ``max_age`` (seconds); the client asks
+    for the password, posts it to ``reauthenticate/`` and retries with the new token."""
+
+    code, status, default_detail = (
+        "reauthentication_required",
+        403,
+        _("This action needs you to confirm your password again."),
+    )
 
 
 class InsufficientScope(JWTAuthError):

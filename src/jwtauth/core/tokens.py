@@ -10,6 +10,7 @@ can never pass for the other even if someone configures one key for both
 
 from __future__ import annotations
 
+import math
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -98,9 +99,16 @@ class AccessClaims(TokenClaims):
         claims: the custom claims (those set by ``TOKEN_CLAIMS``, i.e. every claim but
             the registered and jwtauth-owned ones), read-only: arrays are tuples and
             objects read-only mappings, e.g. ``request.auth.claims["role"]``.
+        auth_time: when the user last proved a credential (NumericDate), or ``None``.
+        amr: authentication method references (RFC 8176), e.g. ``("pwd",)``.
     """
 
     claims: Mapping[str, object] = field(default_factory=_no_claims)
+    #: When the user last proved a credential, NumericDate (OpenID Connect Core §2), or
+    #: ``None`` for a token without it.
+    auth_time: int | None = None
+    #: How: authentication method references (RFC 8176), e.g. ``("pwd",)``.
+    amr: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,6 +230,8 @@ def issue_access_token(
     jti: str | None = None,
     claims: Mapping[str, object] | None = None,
     max_bytes: int | None = None,
+    auth_time: datetime | None = None,
+    amr: tuple[str, ...] = (),
 ) -> IssuedToken:
     """Issue an access token (RFC 9068 profile).
 
@@ -234,12 +244,27 @@ def issue_access_token(
         claims: custom claims, already converted to JSON values
             (:func:`jwtauth.core.claims.convert_claims`); never a registered one.
         max_bytes: the largest encoded token allowed, or ``None``.
+        auth_time: when the user last proved a credential (the ``auth_time`` claim,
+            NumericDate, OpenID Connect Core §2), or ``None``.
+        amr: authentication method references (the ``amr`` claim, RFC 8176 §2).
 
     Raises:
         ConfigInvalid (``config_invalid``): ``claims`` names a claim the token sets
             itself, or the encoded token is longer than ``max_bytes``.
     """
-    return _issue(policy, ACCESS_TOKEN_TYP, sub=sub, sid=sid, now=now, jti=jti, extra=claims, max_bytes=max_bytes)
+    owned: dict[str, object] = {}
+    if auth_time is not None:
+        owned["auth_time"] = int(auth_time.timestamp())
+    if amr:
+        owned["amr"] = list(amr)
+    if claims:
+        clash = sorted(claims.keys() & {"auth_time", "amr"})
+        if clash:
+            raise ConfigInvalid(f"custom claims may not set {clash[0]!r}")
+        owned.update(claims)
+    return _issue(
+        policy, ACCESS_TOKEN_TYP, sub=sub, sid=sid, now=now, jti=jti, extra=owned or None, max_bytes=max_bytes
+    )
 
 
 def issue_refresh_token(
@@ -304,7 +329,22 @@ def _access_claims(claims: dict[str, object], kid: str) -> AccessClaims:
         exp=int(claims["exp"]),  # type: ignore[call-overload]
         kid=kid,
         claims=custom_claims(claims),
+        auth_time=_auth_time(claims.get("auth_time")),
+        amr=_amr(claims.get("amr")),
     )
+
+
+def _auth_time(value: object) -> int | None:
+    # NumericDate (RFC 7519 §2); anything else is ignored rather than trusted.
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return None
+    return int(value)
+
+
+def _amr(value: object) -> tuple[str, ...]:
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return tuple(value)
+    return ()
 
 
 class VerifiedTokenCache:

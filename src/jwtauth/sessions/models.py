@@ -36,6 +36,11 @@ class RefreshSession(models.Model):
     jti_hash = models.CharField(_("current refresh token jti hash"), max_length=64)
     previous_jti_hash = models.CharField(_("replaced refresh token jti hash"), max_length=64, null=True, blank=True)  # noqa: DJ001 (None: never rotated)
     rotated_at = models.DateTimeField(_("rotated at"), null=True, blank=True)
+    #: When the user last proved a credential (login, reauthenticate/): the access
+    #: tokens' ``auth_time`` claim (OpenID Connect Core §2).
+    auth_time = models.DateTimeField(_("authenticated at"), null=True, blank=True)
+    #: How, as space-separated RFC 8176 values (e.g. ``"pwd"``): the ``amr`` claim.
+    amr = models.CharField(_("authentication methods"), max_length=64, blank=True, default="")
     user_agent = models.CharField(_("user agent"), max_length=512, blank=True, default="")
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
 

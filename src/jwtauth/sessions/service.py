@@ -43,6 +43,7 @@ from .revoke import evict_excess_sessions, revoke_session
 __all__ = [
     "LoginResult",
     "RefreshResult",
+    "reauthenticate_session",
     "refresh_session",
     "revoke_refresh_token",
     "start_session",
@@ -82,11 +83,26 @@ def custom_claims_for(conf: JWTAuthSettings, user: Any, request: HttpRequest | N
 
 
 def _issue_access(
-    conf: JWTAuthSettings, *, sub: str, sid: str, now: Any, claims: dict[str, object] | None
+    conf: JWTAuthSettings,
+    *,
+    sub: str,
+    sid: str,
+    now: Any,
+    claims: dict[str, object] | None,
+    session: RefreshSession,
 ) -> IssuedToken:
     try:
         return issue_access_token(
-            conf.access, sub=sub, sid=sid, now=now, claims=claims, max_bytes=conf.access_token_max_bytes
+            conf.access,
+            sub=sub,
+            sid=sid,
+            now=now,
+            claims=claims,
+            max_bytes=conf.access_token_max_bytes,
+            # Carried from the session unchanged through every refresh: a refresh proves
+            # possession of a token, not a credential.
+            auth_time=session.auth_time,
+            amr=tuple(session.amr.split()),
         )
     except ConfigInvalid as err:
         _log_once(err)
@@ -119,7 +135,12 @@ class RefreshResult:
 
 
 def start_session(
-    user: Any, *, user_agent: str = "", ip_address: str | None = None, request: HttpRequest | None = None
+    user: Any,
+    *,
+    user_agent: str = "",
+    ip_address: str | None = None,
+    request: HttpRequest | None = None,
+    amr: tuple[str, ...] = ("pwd",),
 ) -> LoginResult:
     """Start a token family for ``user`` and issue its first tokens.
 
@@ -128,6 +149,8 @@ def start_session(
         user_agent: the client's ``User-Agent`` (truncated to 512 characters).
         ip_address: the client's IP address, or ``None``.
         request: the login request, or ``None`` (handed to ``TOKEN_CLAIMS``).
+        amr: how the user proved who they are (RFC 8176 values; ``("pwd",)`` for a
+            password), kept on the session as its ``amr`` with ``auth_time`` = now.
 
     Returns:
         A :class:`LoginResult`. One INSERT (plus the eviction of the oldest sessions
@@ -147,10 +170,12 @@ def start_session(
         jti_hash=hash_jti(jti),
         user_agent=user_agent[:_USER_AGENT_MAX],
         ip_address=ip_address,
+        auth_time=now,
+        amr=" ".join(amr),
     )
     sub, sid = str(user.pk), str(session.pk)
     # Issued before the row is saved: a token over ACCESS_TOKEN_MAX_BYTES leaves nothing behind.
-    access = _issue_access(conf, sub=sub, sid=sid, now=now, claims=claims)
+    access = _issue_access(conf, sub=sub, sid=sid, now=now, claims=claims, session=session)
     session.save(force_insert=True)
     mark_live(sid, user.pk)
     if conf.max_sessions_per_user is not None:
@@ -252,9 +277,9 @@ def refresh_session(refresh_token: str, *, request: HttpRequest | None = None) -
         # Before the rotation: a hook that fails leaves the presented token current.
         custom = custom_claims_for(conf, session.user, request) if conf.token_claims is not None else None
         if verdict is Verdict.GRACE:
-            access = _issue_access(conf, sub=sub, sid=sid, now=now, claims=custom)
+            access = _issue_access(conf, sub=sub, sid=sid, now=now, claims=custom, session=session)
             return RefreshResult(session=session, access=access, refresh=None)
-        access = _issue_access(conf, sub=sub, sid=sid, now=now, claims=custom)
+        access = _issue_access(conf, sub=sub, sid=sid, now=now, claims=custom, session=session)
         jti = new_jti()
         # Compare-and-swap: only the request that still sees the presented token as
         # current wins; every concurrent loser re-reads and lands in GRACE.
@@ -270,6 +295,35 @@ def refresh_session(refresh_token: str, *, request: HttpRequest | None = None) -
             _send(signals.refresh_token_rotated, session)
             return RefreshResult(session=session, access=access, refresh=refresh)
     raise RefreshTokenRevoked("rotation contended")
+
+
+def reauthenticate_session(
+    sid: str, user: Any, *, amr: tuple[str, ...] = ("pwd",), request: HttpRequest | None = None
+) -> IssuedToken:
+    """Record that ``user`` just proved a credential again in session ``sid`` ("sudo
+    mode") and issue an access token carrying the new ``auth_time``.
+
+    The caller has checked the credential. Refresh tokens are not touched: the session's
+    ``auth_time`` and ``amr`` are what every later refresh carries.
+
+    Returns:
+        The new access token (custom claims from ``TOKEN_CLAIMS`` as at a refresh).
+
+    Raises:
+        RefreshTokenRevoked (``refresh_token_revoked``): the session is not live (revoked
+            meanwhile, or not this user's).
+        ConfigInvalid (``config_invalid``): ``TOKEN_CLAIMS`` returned unusable claims.
+    """
+    conf = get_settings()
+    now = _now()
+    custom = custom_claims_for(conf, user, request)
+    updated = RefreshSession.objects.filter(pk=sid, user_id=user.pk, revoked_at__isnull=True).update(
+        auth_time=now, amr=" ".join(amr)
+    )
+    if not updated:
+        raise RefreshTokenRevoked("session not live")
+    session = RefreshSession(pk=sid, auth_time=now, amr=" ".join(amr))
+    return _issue_access(conf, sub=str(user.pk), sid=str(sid), now=now, claims=custom, session=session)
 
 
 def revoke_refresh_token(refresh_token: str, *, reason: str = "logout") -> bool:

@@ -132,6 +132,41 @@ class _PasswordChangeSchema(OpenApiViewExtension):
         )
 
 
+class _ReauthenticateSchema(OpenApiViewExtension):
+    target_class = "jwtauth.api.session_views.ReauthenticateView"
+
+    def view_replacement(self) -> Any:
+        from rest_framework import serializers
+
+        request = inline_serializer(
+            "ReauthenticateRequest",
+            fields={
+                "password": serializers.CharField(trim_whitespace=False, max_length=get_settings().password_max_length)
+            },
+        )
+        ok = _object(
+            {
+                "access_token": {**_STRING, "description": "A new access token whose auth_time is now."},
+                "token_type": {"type": "string", "enum": ["Bearer"]},
+                "expires_in": {"type": "integer", "description": "Seconds until the access token expires."},
+            }
+        )
+        return _bearer_view(
+            self.target,
+            "post",
+            summary="Confirm the password again (step-up)",
+            description=(
+                "Checks the password through authenticate() under the login throttles. On success the "
+                'session\'s auth_time becomes now and a new access token carries it (amr ["pwd"]); later '
+                "refreshes carry it on. Use it when a view answers 403 reauthentication_required, then "
+                "retry with the new token. A wrong password is 401 invalid_credentials, counted by the "
+                "login throttles; the session is not revoked."
+            ),
+            request=request,
+            responses={200: OpenApiResponse(ok, description="Re-authenticated."), **_errors("reauthenticate")},
+        )
+
+
 _JWK = {
     "type": "object",
     "properties": {

@@ -36,7 +36,13 @@ from rest_framework.authentication import BaseAuthentication
 from rest_framework.request import Request
 
 from ...api.errors import error_codes
-from ...api.session_views import LogoutAllView, PasswordChangeView, SessionDetailView, SessionListView
+from ...api.session_views import (
+    LogoutAllView,
+    PasswordChangeView,
+    ReauthenticateView,
+    SessionDetailView,
+    SessionListView,
+)
 from ...api.views import LoginView, LogoutView, RefreshView, UserView
 from ...settings import get_settings
 
@@ -61,6 +67,7 @@ ERROR_CODES: dict[str, dict[int, tuple[str, ...]]] = {
         "sessions": SessionListView,
         "session": SessionDetailView,
         "password-change": PasswordChangeView,
+        "reauthenticate": ReauthenticateView,
     }.items()
 }
 
@@ -122,7 +129,19 @@ class JWTAuthenticationScheme(OpenApiAuthenticationExtension):
 
     def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
         definition = build_bearer_security_scheme_object("AUTHORIZATION", "Bearer", "JWT")
-        return {**definition, "description": "The access token from login/ or refresh/ (RFC 6750)."}
+        return {
+            **definition,
+            "description": (
+                "The access token from login/, refresh/ or reauthenticate/ (RFC 6750, typ at+jwt, RFC 9068). "
+                "Claims: sub, sid, jti, iat, exp (iss and aud when configured); auth_time (when the user last "
+                'proved a credential, NumericDate, OpenID Connect Core §2) and amr (RFC 8176, e.g. ["pwd"]); '
+                "plus the custom claims of the TOKEN_CLAIMS hook, e.g. scope (space-separated, RFC 9068 §2.2.3). "
+                "Views read the custom claims as request.auth.claims. A view guarded by HasScope answers 403 "
+                'insufficient_scope with WWW-Authenticate: Bearer error="insufficient_scope", scope="..."; '
+                "one guarded by RecentlyAuthenticated answers 403 reauthentication_required with max_age "
+                "(seconds): post the password to reauthenticate/ and retry."
+            ),
+        }
 
 
 class RefreshCookieScheme(OpenApiAuthenticationExtension):

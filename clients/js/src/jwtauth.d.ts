@@ -142,6 +142,12 @@ export declare class AuthClient {
   /** Forget the token, tell other tabs, then POST logout/ (a stale CSRF token gets one retry). True if confirmed. */
   logout(): Promise<boolean>;
   logoutAll(): Promise<void>;
+  /**
+   * POST reauthenticate/ with the password after a 403 `reauthentication_required`; the new
+   * access token (auth_time now) replaces the old one. Rejects with `invalid_credentials`
+   * (the session stays logged in) or `throttled`.
+   */
+  reauthenticate(password: string): Promise<void>;
   getUser(): Promise<AuthUser | null>;
   fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
   destroy(): void;

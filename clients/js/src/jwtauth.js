@@ -265,6 +265,31 @@ export class AuthClient {
   }
 
   /**
+   * Confirm the password again ("sudo mode") after a view answered 403
+   * `reauthentication_required`: `POST reauthenticate/` with the access token. On success the
+   * new access token (its `auth_time` is now) replaces the old one here and in other tabs;
+   * retry the refused request then.
+   * @returns {Promise<void>}
+   * @throws {AuthClientError} `invalid_credentials` (401; the session stays logged in),
+   *   `throttled` (429), `not_authenticated`, `network_error`, ...
+   */
+  async reauthenticate(password) {
+    const response = await this.fetch(this.#url("reauthenticate/"), {
+      method: "POST",
+      headers: { Accept: "application/json", "Content-Type": "application/json" },
+      body: JSON.stringify({ password }),
+    });
+    const body = await readJson(response);
+    if (!response.ok) throw errorFromResponse(response, body);
+    if (!isTokenResponse(body)) throw badResponse(response);
+    this.#setSession(
+      { access_token: body.access_token, expires_in: body.expires_in },
+      { kind: "refresh", source: "local" },
+    );
+    this.#broadcastSession("refresh");
+  }
+
+  /**
    * Fetch the current user from `GET user/`.
    * @returns {Promise<object|null>} the user, or null when not authenticated.
    */

@@ -500,6 +500,20 @@ describe("restore, user, logout", () => {
     assert.equal(client.isAuthenticated, false);
   });
 
+  test("reauthenticate swaps in the new access token; a wrong password keeps the session", async () => {
+    const client = makeClient();
+    await client.login("alice", "s3cret");
+    await assert.rejects(client.reauthenticate("wrong"), (error) => error.code === "invalid_credentials");
+    assert.equal(client.isAuthenticated, true);
+    assert.equal(server.callsTo("refresh/").length, 0); // invalid_credentials is not a bad token
+    await client.reauthenticate("s3cret");
+    const call = server.callsTo("reauthenticate/").at(-1);
+    assert.equal(bearerOf(call), "Bearer access-1");
+    assert.deepEqual(JSON.parse(call.body), { password: "s3cret" });
+    await client.fetch(HELLO_URL);
+    assert.equal(bearerOf(server.callsTo("/api/hello/").at(-1)), "Bearer access-2");
+  });
+
   test("logoutAll revokes everything and emits logout(everywhere)", async () => {
     const client = makeClient();
     const events = record(client, "logout");

@@ -174,6 +174,19 @@ export class FakeServer {
         this.accessTokens.clear();
         return json(204, null);
       }
+      case "reauthenticate/": {
+        const { error, user } = this.#authenticate(headers);
+        if (error) return error;
+        const { password } = JSON.parse(init.body);
+        if (user.password !== password) {
+          return json(401, { detail: "Unable to log in with the provided credentials.", code: "invalid_credentials" });
+        }
+        this.counter += 1;
+        const accessToken = `access-${this.counter}`;
+        this.accessTokens.set(accessToken, { username: user.username, exp: this.clock.now() + this.lifetimeSeconds * 1000 });
+        this.reauthenticatedAt = this.clock.now();
+        return json(200, { access_token: accessToken, token_type: "Bearer", expires_in: this.lifetimeSeconds });
+      }
       case "csrf/": {
         // With credentials the token pairs with the browser's csrftoken cookie. Without them the
         // browser would drop the Set-Cookie of a cross-origin response: the token pairs with nothing.

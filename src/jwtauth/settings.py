@@ -11,6 +11,7 @@ generated from it (``python -m jwtauth.settings``) and a test keeps the two equa
 from __future__ import annotations
 
 import functools
+import ipaddress
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from types import MappingProxyType
@@ -286,7 +287,8 @@ class ResourceServerSettings(SettingsTable):
     invalid_id = unknown_id = "jwtauth.E201"
 
     # fmt: off
-    jwks_url = Setting(None, _jwks_url, "required: the issuer's `jwks/` URL (http(s))", _RS)
+    jwks_url = Setting(None, _jwks_url, "required: the issuer's `jwks/` URL; `https://` (plain `http://` only for a loopback host, or with `ALLOW_INSECURE_HTTP`)", _RS)
+    allow_insecure_http = Setting(False, boolean, "`True` allows a plain `http://` `JWKS_URL` on a non-loopback host (anyone on the path can then substitute keys); for closed test networks only", _RS)
     issuer = Setting(None, text(), "required: the issuer's `ISSUER`", _RS)
     audience = Setting(None, text(), "required: the issuer's `AUDIENCE`", _RS)
     algorithms = Setting(("EdDSA", "ES256", "RS256", "PS256"), _algorithms, "accepted JWS algorithms (asymmetric only)", _RS)
@@ -301,6 +303,36 @@ class ResourceServerSettings(SettingsTable):
     @property
     def leeway(self) -> timedelta:
         return timedelta(seconds=self.leeway_seconds)
+
+
+def is_loopback_host(host: str | None) -> bool:
+    """Whether ``host`` (a URL's hostname) is ``localhost`` or a loopback IP address."""
+    if not host:
+        return False
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _https_jwks_url(values: Mapping[str, Any]) -> list[SettingProblem]:
+    # Threat: keys fetched over plain http can be replaced by anyone on the path, and
+    # then every token they forge is accepted. Loopback never leaves the machine.
+    url = urlsplit(values["JWKS_URL"])
+    if url.scheme == "https" or values["ALLOW_INSECURE_HTTP"] or is_loopback_host(url.hostname):
+        return []
+    return [
+        SettingProblem(
+            "jwtauth.E201",
+            "JWTAUTH_RESOURCE_SERVER['JWKS_URL'] must be an https:// URL (plain http:// only for a loopback "
+            "host, or with ALLOW_INSECURE_HTTP = True): keys fetched over http can be replaced in transit.",
+        )
+    ]
+
+
+ResourceServerSettings.rules = (_https_jwks_url,)
 
 
 def validate(raw: object = None) -> tuple[dict[str, Any], list[SettingProblem]]:

@@ -23,6 +23,7 @@ class JWKSServer:
     def __init__(self) -> None:
         self.body: bytes = b'{"keys": []}'
         self.status = 200
+        self.headers: dict[str, str] = {}
         self.delay_seconds = 0.0
         self.hits = 0
         self.on_hit: Any = None  # called in the server thread on each request
@@ -37,6 +38,8 @@ class JWKSServer:
                 try:
                     self.send_response(server.status)
                     self.send_header("Content-Type", "application/json")
+                    for name, value in server.headers.items():
+                        self.send_header(name, value)
                     self.end_headers()
                     self.wfile.write(server.body)
                 except (BrokenPipeError, ConnectionResetError):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -14,8 +12,7 @@ from rest_framework.test import APIClient
 
 from jwtauth.checks import check_resource_server_settings
 from jwtauth.contrib.resource_server.authentication import get_resource_server_settings
-from jwtauth.contrib.resource_server.remote_jwks import RemoteJWKS
-from jwtauth.core.errors import ConfigInvalid, JWKSUnavailable
+from jwtauth.core.errors import ConfigInvalid
 from jwtauth.core.keys.jwks import public_jwk
 from jwtauth.core.keys.keyset import KeySet
 from jwtauth.core.tokens import TokenPolicy, issue_access_token, issue_refresh_token
@@ -250,77 +247,8 @@ def test_malformed_token_is_401_without_fetching_keys(
     assert resource_server.hits == 0
 
 
-def remote_jwks(server: JWKSServer, clock: FakeClock, timeout_seconds: float = 1.0) -> RemoteJWKS:
-    return RemoteJWKS(
-        server.url,
-        frozenset({"EdDSA"}),
-        cache_seconds=300,
-        min_refetch_seconds=30,
-        timeout_seconds=timeout_seconds,
-        clock=clock,
-    )
-
-
-def run_in_threads(count: int, call: Any, server: JWKSServer) -> list[Any]:
-    """Start one call, wait until it reaches the JWKS server, then ``count - 1`` more
-    that queue behind it; return every outcome (a value or the exception)."""
-    outcomes: list[Any] = [None] * count
-
-    def run(i: int) -> None:
-        try:
-            outcomes[i] = call()
-        except Exception as exc:  # the outcome under test
-            outcomes[i] = exc
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    threads[0].start()
-    deadline = time.monotonic() + 2
-    while server.hits == 0 and time.monotonic() < deadline:
-        time.sleep(0.005)
-    for thread in threads[1:]:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=5)
-    return outcomes
-
-
-def test_hanging_jwks_costs_one_timeout_and_waiters_share_the_failure(
-    jwks_server: JWKSServer, clock: FakeClock
-) -> None:
-    # The fetch outlives TIMEOUT_SECONDS, and the clock moves past MIN_REFETCH_SECONDS
-    # meanwhile: the failure counts from when it ended, so nobody queued behind it refetches.
-    jwks_server.delay_seconds = 0.4
-    jwks_server.on_hit = lambda: clock.advance(31)
-    jwks = remote_jwks(jwks_server, clock, timeout_seconds=0.2)
-    outcomes = run_in_threads(4, jwks.key_set, jwks_server)
-    assert all(isinstance(outcome, JWKSUnavailable) for outcome in outcomes), outcomes
-    assert jwks_server.hits == 1
-    assert jwks.retry_after_seconds() == 30
-    clock.advance(29)
-    with pytest.raises(JWKSUnavailable):
-        jwks.key_set()
-    assert jwks_server.hits == 1
-    assert jwks.retry_after_seconds() == 1
-    jwks_server.on_hit, jwks_server.delay_seconds = None, 0.0
-    jwks_server.publish(asymmetric_key("EdDSA"))
-    clock.advance(1)
-    assert jwks.key_set().keys
-    assert jwks_server.hits == 2
-
-
-def test_waiters_for_an_unknown_kid_share_one_refetch(jwks_server: JWKSServer, clock: FakeClock) -> None:
-    old, new = asymmetric_key("EdDSA", "old"), asymmetric_key("EdDSA", "new")
-    jwks_server.publish(old)
-    jwks = remote_jwks(jwks_server, clock)
-    seen = jwks.key_set()
-    clock.advance(31)
-    jwks_server.publish(new, old)
-    jwks_server.delay_seconds = 0.2
-    outcomes = run_in_threads(3, lambda: jwks.refetch_for_unknown_kid(seen), jwks_server)
-    assert jwks_server.hits == 2
-    for outcome in outcomes:
-        assert isinstance(outcome, KeySet), outcome
-        assert outcome.get("new") is not None
+# The concurrency of JWKS fetches (one fetch shared by waiters, no lock held during I/O,
+# a failure counted from its end) is tested with seams in tests/security/test_remote_jwks.py.
 
 
 def test_jwks_unavailable_carries_retry_after(

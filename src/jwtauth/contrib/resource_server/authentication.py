@@ -5,13 +5,13 @@ Add ``"jwtauth.contrib.resource_server.authentication.ResourceServerAuthenticati
 ``INSTALLED_APPS``, and no ``JWTAUTH`` settings) and configure::
 
     JWTAUTH_RESOURCE_SERVER = {
-        "JWKS_URL": "https://auth.example.com/api/auth/jwks/",   # required, http(s) only
+        "JWKS_URL": "https://auth.example.com/api/auth/jwks/",   # required, https (http: loopback only)
         "ISSUER": "https://auth.example.com",                    # required: the issuer's ISSUER
         "AUDIENCE": "https://api.example.com",                   # required: the issuer's AUDIENCE
         "ALGORITHMS": ["EdDSA", "ES256", "RS256", "PS256"],      # asymmetric only
         "CACHE_SECONDS": 300,         # how long a fetched JWKS is used
         "MIN_REFETCH_SECONDS": 30,    # at most one fetch per this many seconds
-        "TIMEOUT_SECONDS": 5,         # per fetch
+        "TIMEOUT_SECONDS": 5,         # deadline of a whole fetch (connect, headers, body)
         "LEEWAY_SECONDS": 30,         # clock skew between the two services
         "AUTH_HEADER_TYPES": ["Bearer"],
     }
@@ -23,8 +23,12 @@ turn into a flood of requests to the issuer. When a refetch fails the previous k
 in use. When there are no keys at all (first fetch failed, or the set has no usable
 key), requests with a token get 503 ``{"detail", "code": "jwks_unavailable"}`` with
 ``Retry-After`` (seconds until the next fetch may be tried), never a 500. Failed fetches
-are rate-limited too, counted from when they ended, and requests queued behind a fetch
-share its outcome, so a hanging JWKS URL costs one timeout per ``MIN_REFETCH_SECONDS``.
+are rate-limited too, counted from when they ended, and requests queued behind a first
+fetch share its outcome, so a hanging JWKS URL costs one deadline per
+``MIN_REFETCH_SECONDS``. No lock is held during network I/O: while one request refreshes a
+stale key set, every other keeps verifying with the cached keys. Redirects are refused,
+and ``JWKS_URL`` must be https unless its host is loopback or ``ALLOW_INSECURE_HTTP`` is
+set. A malformed JWK Set is a 503, never a 500.
 A token whose JOSE header does not parse is a 401 ``token_invalid`` before any key is
 looked up. Bad settings are reported by the system check ``jwtauth.E201``. Tokens must carry ``typ: at+jwt``, ``iss`` and ``aud`` as configured, and ``exp``,
 ``iat``, ``sub``, ``jti`` (RFC 9068 §2.2, §4). Revocation is not visible here: access

@@ -93,3 +93,35 @@ def test_login_by_emailed_code(verified_user: Any) -> None:
     assert response.body["meta"]["access_token"]
     assert response.cookies["jwtauth_refresh"].value
     assert app.user().status_code == 200
+
+
+@pytest.fixture
+def mail_down(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from django.db import connection
+
+    settings.EMAIL_BACKEND = "tests.contrib.allauth.failing_mail.Backend"
+    # The documented set-up: the view's writes roll back when it fails.
+    monkeypatch.setitem(connection.settings_dict, "ATOMIC_REQUESTS", True)
+
+
+def test_mail_server_down_during_signup_is_a_503_and_leaves_no_user(mail_down: None) -> None:
+    from django.contrib.auth import get_user_model
+
+    app = AppClient()
+    response = app.call("POST", "/auth/signup", {"email": "erin@example.com", "password": PASSWORD})
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30"
+    assert response.body == {
+        "status": 503,
+        "errors": [{"message": "E-mail cannot be sent right now; try again later.", "code": "email_unavailable"}],
+    }
+    assert not get_user_model().objects.filter(email="erin@example.com").exists()
+    assert RefreshSession.objects.count() == 0
+
+
+def test_mail_server_down_during_password_reset_is_a_503(verified_user: Any, mail_down: None) -> None:
+    app = login(verified_user)
+    response = AppClient().call("POST", "/auth/password/request", {"email": verified_user.email})
+    assert response.status_code == 503
+    assert response.body["errors"][0]["code"] == "email_unavailable"
+    assert app.refresh().status_code == 200  # nothing was reset or revoked

@@ -10,15 +10,22 @@ Place it after ``django.middleware.csrf.CsrfViewMiddleware`` (system check
 - sets jwtauth's refresh cookie after a completed login and lets Django write the rotated
   ``csrftoken`` cookie that matches the ``csrf_token`` in the body;
 - expires the refresh cookie after allauth's logout;
-- marks every response carrying a token ``Cache-Control: no-store`` (RFC 6749 §5.1).
+- marks every response carrying a token ``Cache-Control: no-store`` (RFC 6749 §5.1);
+- answers an e-mail backend failure (SMTP error, connection refused or timed out) while
+  allauth sends a verification, reset or login-code mail with 503 in allauth's error shape
+  and ``Retry-After``, instead of a 500. With ``ATOMIC_REQUESTS`` the request's writes (a
+  new user, a login code) are rolled back first.
 """
 
 from __future__ import annotations
 
+import logging
+import smtplib
 from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest, HttpResponseBase, JsonResponse
+from django.utils.translation import gettext
 
 from ...api.cookies import delete_refresh_cookie, set_refresh_cookie
 from ...api.csrf import enforce_trusted_origin
@@ -27,6 +34,12 @@ from ...core.errors import JWTAuthError
 from ._link import MIDDLEWARE_MARK, pending_cookie
 
 __all__ = ["AllauthSessionMiddleware"]
+
+logger = logging.getLogger("jwtauth")
+
+#: What an unreachable or refusing mail server raises from Django's SMTP backend.
+_MAIL_ERRORS = (smtplib.SMTPException, ConnectionError, TimeoutError)
+_MAIL_RETRY_AFTER_SECONDS = 30
 
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 #: jwtauth's URL namespace, for the refresh cookie's Path on allauth's responses.
@@ -69,3 +82,25 @@ class AllauthSessionMiddleware:
         except JWTAuthError as err:
             return JsonResponse({"detail": message_for(err), "code": err.code}, status=err.status)
         return None
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponseBase | None:
+        if not isinstance(exception, _MAIL_ERRORS) or not _is_app_client_view(request):
+            return None
+        logger.error(
+            "jwtauth: e-mail backend failed during an allauth flow (%s); answering 503", type(exception).__name__
+        )
+        response = JsonResponse(
+            {
+                "status": 503,
+                "errors": [
+                    {
+                        "message": gettext("E-mail cannot be sent right now; try again later."),
+                        "code": "email_unavailable",
+                    }
+                ],
+            },
+            status=503,
+        )
+        response["Retry-After"] = str(_MAIL_RETRY_AFTER_SECONDS)
+        response["Cache-Control"] = "no-store"
+        return response

@@ -109,6 +109,12 @@ def _errors(endpoint: str) -> dict[int, OpenApiResponse]:
     }
 
 
+_COOKIE_CHALLENGE = (
+    'The Cookie challenge of draft-broyer-http-cookie-auth: Cookie realm="api", '
+    'form-action="<login URL>", cookie-name="<refresh cookie>".'
+)
+
+
 def _header(name: str, statuses: list[int], description: str) -> OpenApiParameter:
     return OpenApiParameter(name, OpenApiTypes.STR, OpenApiParameter.HEADER, response=statuses, description=description)
 
@@ -212,6 +218,7 @@ class _LoginSchema(OpenApiViewExtension):
                 parameters=[
                     _header("Set-Cookie", [200], _SET_COOKIE),
                     _header("Retry-After", [429, 503], "Seconds to wait before trying again."),
+                    _header("WWW-Authenticate", [401], _COOKIE_CHALLENGE),
                 ],
                 tags=["auth"],
             )
@@ -254,7 +261,10 @@ class _RefreshSchema(_CookieSchema):
                 ),
                 request=None,
                 responses={200: OpenApiResponse(ok, description="Rotated."), **_errors("refresh")},
-                parameters=[_header("Set-Cookie", [200, 401], _SET_COOKIE + " Cleared on 401.")],
+                parameters=[
+                    _header("Set-Cookie", [200, 401], _SET_COOKIE + " Cleared on 401."),
+                    _header("WWW-Authenticate", [401], _COOKIE_CHALLENGE),
+                ],
                 tags=["auth"],
             )
         )(view)

@@ -12,7 +12,8 @@ Configuration (``JWTAUTH`` itself; errors stop the server):
 ``jwtauth.E007``   ``REVOCATION_CACHE`` names no ``CACHES`` alias
 ``jwtauth.E008``   a ``__Host-`` refresh cookie with a ``Path`` other than ``/``, a ``Domain`` or no ``Secure``
 ``jwtauth.W001``   refresh cookie without ``Secure`` while ``DEBUG`` is off
-``jwtauth.W002``   ``SameSite=None`` without ``Secure``
+``jwtauth.E009``   ``SameSite=None`` without ``Secure`` (was the warning ``W002``)
+``jwtauth.E010``   a ``__Secure-`` refresh cookie name without ``Secure``
 =================  ===========================================================
 
 Deployment (how jwtauth sits in the project):
@@ -35,6 +36,7 @@ Deployment (how jwtauth sits in the project):
 ``jwtauth.W114``   one explicit signing key for access and refresh tokens
 ``jwtauth.W115``   an explicit signing key equal to ``SECRET_KEY``
 ``jwtauth.W116``   CORS settings without django-cors-headers installed and first
+``jwtauth.W117``   a ``SameSite=None`` refresh cookie, but ``csrftoken`` is not ``SameSite=None; Secure``
 =================  ===========================================================
 
 Resource server: ``jwtauth.E201``, ``JWTAUTH_RESOURCE_SERVER`` is set but invalid
@@ -196,6 +198,19 @@ def _cookie_and_key_checks(values: Mapping[str, Any]) -> list[CheckMessage]:
                 id="jwtauth.W112",
             )
         )
+        csrf_samesite = getattr(settings, "CSRF_COOKIE_SAMESITE", "Lax")
+        if str(csrf_samesite) != "None" or not getattr(settings, "CSRF_COOKIE_SECURE", False):
+            # A cross-site front end sends the refresh cookie, but a Lax/Strict (or non-Secure
+            # SameSite=None) csrftoken cookie stays behind: refresh/ fails with csrf_failed.
+            messages.append(
+                Warning(
+                    "The refresh cookie is SameSite=None (a cross-site front end), but Django's csrftoken "
+                    f"cookie is SameSite={csrf_samesite}{'' if getattr(settings, 'CSRF_COOKIE_SECURE', False) else ' without Secure'}: "
+                    "browsers will not send it cross-site, so refresh/ and logout/ fail with csrf_failed.",
+                    hint="Set CSRF_COOKIE_SAMESITE = 'None' and CSRF_COOKIE_SECURE = True.",
+                    id="jwtauth.W117",
+                )
+            )
     access_key, refresh_key = values.get("ACCESS_TOKEN_SIGNING_KEY"), values.get("REFRESH_TOKEN_SIGNING_KEY")
     if access_key is not None and access_key == refresh_key:
         messages.append(
@@ -243,7 +258,7 @@ def _host_prefix_checks(values: Mapping[str, Any]) -> list[CheckMessage]:
 
 
 def check_settings(values: Mapping[str, Any] | None = None) -> list[CheckMessage]:
-    """``JWTAUTH`` itself and the Django settings it relies on (E001 to E008, W001, W002)."""
+    """``JWTAUTH`` itself and the Django settings it relies on (E001 to E010, W001)."""
     problems: list[Any] = []
     if values is None:
         values, problems = validate()
@@ -270,7 +285,26 @@ def check_settings(values: Mapping[str, Any] | None = None) -> list[CheckMessage
             )
         )
     if values.get("REFRESH_COOKIE_SAMESITE") == "None" and secure is not True:
-        messages.append(Warning("SameSite=None cookies without Secure are rejected by browsers.", id="jwtauth.W002"))
+        # Browsers drop a SameSite=None cookie without Secure silently: nobody stays logged in.
+        messages.append(
+            Error(
+                "JWTAUTH['REFRESH_COOKIE_SAMESITE'] is 'None' but REFRESH_COOKIE_SECURE is off: browsers "
+                "reject SameSite=None cookies without Secure, so the refresh cookie would never be stored.",
+                hint="Set REFRESH_COOKIE_SECURE = True (and serve the API over HTTPS).",
+                id="jwtauth.E009",
+            )
+        )
+    name = values.get("REFRESH_COOKIE_NAME")
+    if isinstance(name, str) and name.startswith("__Secure-") and secure is not True:
+        # RFC 6265bis §4.1.3.1: a __Secure- cookie must be set with Secure, or browsers drop it.
+        messages.append(
+            Error(
+                f"JWTAUTH['REFRESH_COOKIE_NAME'] = {name!r} has the __Secure- prefix, but "
+                "REFRESH_COOKIE_SECURE is off: browsers refuse such a cookie.",
+                hint="Set REFRESH_COOKIE_SECURE = True, or drop the prefix.",
+                id="jwtauth.E010",
+            )
+        )
     return messages
 
 

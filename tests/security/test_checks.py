@@ -62,8 +62,39 @@ def test_w001_insecure_cookie_outside_debug(settings: Any) -> None:
 
 
 @pytest.mark.jwtauth_settings(REFRESH_COOKIE_SAMESITE="None", REFRESH_COOKIE_SECURE=False)
-def test_w002_samesite_none_without_secure() -> None:
-    assert {"jwtauth.W002", "jwtauth.W112"} <= set(ids())
+def test_e009_samesite_none_without_secure_is_an_error() -> None:
+    from django.core.checks import ERROR
+
+    assert {"jwtauth.E009", "jwtauth.W112"} <= set(ids())
+    assert [m.level for m in check_settings() if m.id == "jwtauth.E009"] == [ERROR]
+
+
+@pytest.mark.jwtauth_settings(REFRESH_COOKIE_SAMESITE="None", REFRESH_COOKIE_SECURE=True)
+def test_samesite_none_with_secure_is_no_error() -> None:
+    assert "jwtauth.E009" not in ids()
+
+
+@pytest.mark.parametrize(("secure", "expected"), [(False, True), (True, False)])
+def test_e010_secure_prefix_needs_secure(settings: Any, secure: bool, expected: bool) -> None:
+    settings.JWTAUTH = {**settings.JWTAUTH, "REFRESH_COOKIE_NAME": "__Secure-refresh", "REFRESH_COOKIE_SECURE": secure}
+    assert ("jwtauth.E010" in ids()) is expected
+
+
+@pytest.mark.parametrize(
+    ("csrf_samesite", "csrf_secure", "expected"),
+    [("Lax", False, True), ("Lax", True, True), ("None", False, True), ("None", True, False)],
+)
+@pytest.mark.jwtauth_settings(REFRESH_COOKIE_SAMESITE="None")
+def test_w117_cross_site_needs_a_cross_site_csrf_cookie(
+    settings: Any, csrf_samesite: str, csrf_secure: bool, expected: bool
+) -> None:
+    settings.CSRF_COOKIE_SAMESITE = csrf_samesite
+    settings.CSRF_COOKIE_SECURE = csrf_secure
+    assert ("jwtauth.W117" in ids()) is expected
+
+
+def test_w117_not_for_same_site_refresh_cookies() -> None:
+    assert "jwtauth.W117" not in ids()
 
 
 def test_e005_csrf_middleware_missing(settings: Any) -> None:
@@ -170,7 +201,8 @@ def test_w111_throttling_off(settings: Any) -> None:
 
 
 @pytest.mark.jwtauth_settings(REFRESH_COOKIE_SAMESITE="None")
-def test_w112_samesite_none() -> None:
+def test_w112_samesite_none(settings: Any) -> None:
+    settings.CSRF_COOKIE_SAMESITE, settings.CSRF_COOKIE_SECURE = "None", True  # else W117 too
     assert ids() == ["jwtauth.W112"]
 
 

@@ -145,11 +145,14 @@ def bearer_challenge(realm: str, err: JWTAuthError | None = None) -> str:
     """The ``WWW-Authenticate`` value for a Bearer challenge (RFC 6750 §3).
 
     Without ``err``: ``Bearer realm="api"``; with it, ``error="invalid_token"`` and an
-    ``error_description`` taken from a fixed table (never from token text).
+    ``error_description`` taken from a fixed table (never from token text). The
+    description is the English ``default_detail``, never the translation: RFC 6750 §3
+    allows only printable ASCII there, and it is meant for developers; the translated
+    message is the body's ``detail``.
     """
     if err is None:
         return f'Bearer realm="{realm}"'
-    description = str(message_for(err)).replace('"', "'").replace("\\", "")
+    description = str(err.default_detail).replace('"', "'").replace("\\", "")
     return f'Bearer realm="{realm}", error="invalid_token", error_description="{description}"'
 
 

@@ -23,6 +23,8 @@ __all__ = [
     "ConfigInvalid",
     "CsrfFailed",
     "InsufficientScope",
+    "DPoPNonceRequired",
+    "DPoPProofInvalid",
     "InvalidCredentials",
     "InvalidRequest",
     "JWKSUnavailable",
@@ -131,6 +133,22 @@ class NotAuthenticated(JWTAuthError):
 class InvalidCredentials(JWTAuthError):
     code, status, default_detail = "invalid_credentials", 401, _("Unable to log in with the provided credentials.")
     reason = "invalid credentials"
+
+
+class DPoPProofInvalid(JWTAuthError):
+    """The DPoP proof is missing, malformed, not for this request, replayed, or made with
+    a key other than the one the token is bound to (RFC 9449 §4.3, §7.1)."""
+
+    code, status, default_detail = "invalid_dpop_proof", 401, _("The DPoP proof is invalid.")
+    reason = "invalid DPoP proof"
+
+
+class DPoPNonceRequired(DPoPProofInvalid):
+    """The server wants a DPoP proof carrying its current nonce (RFC 9449 §8)."""
+
+    code, status = "use_dpop_nonce", 401
+    default_detail = _("The DPoP proof must carry the server's nonce (DPoP-Nonce).")
+    reason = "DPoP proof without the current server nonce"
 
 
 class TokenInvalid(JWTAuthError):

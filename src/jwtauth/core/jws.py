@@ -23,7 +23,7 @@ from jwt.utils import base64url_decode, base64url_encode
 from .errors import KeyUnknown, TokenExpired, TokenInvalid
 from .keys.keyset import Key, KeySet
 
-__all__ = ["decode_claims", "sign", "verify_jws", "verify_registered_claims"]
+__all__ = ["decode_claims", "is_compact_jws", "sign", "verify_jws", "verify_registered_claims"]
 
 _jws = PyJWS()
 
@@ -113,7 +113,8 @@ def _header_typ_matches(header: Mapping[str, object], typ: str) -> bool:
     return value == typ
 
 
-def _is_compact_jws(token: str) -> bool:
+def is_compact_jws(token: str) -> bool:
+    """Whether ``token`` is three canonical base64url segments (RFC 7515 §7.1)."""
     # RFC 7515 §2, §7.1: three base64url segments without padding, whitespace or other
     # characters. Non-canonical encodings (stray low bits) are rejected too, so one
     # signature has exactly one spelling.
@@ -154,7 +155,7 @@ def verify_jws(token: object, keys: KeySet, typ: str | None = None) -> tuple[dic
     """
     if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_LENGTH:
         raise TokenInvalid("token missing, not a string, or too long")
-    if not _is_compact_jws(token):
+    if not is_compact_jws(token):
         raise TokenInvalid("not a compact JWS")
     try:
         header = _jws.get_unverified_header(token)

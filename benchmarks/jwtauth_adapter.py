@@ -98,6 +98,8 @@ def settings_for_mode(mode: str) -> tuple[dict[str, Any], str | None]:
     if mode == "claims":
         # Five custom claims in every access token (TOKEN_CLAIMS), otherwise the embedded default.
         return {"TOKEN_CLAIMS": "benchmarks.claims_hook.five_claims"}, None
+    if mode == "dpop":
+        return {"DPOP": "optional"}, None
     if mode == "stateless":
         key = _find_stateless_key()
         if key is None:

@@ -21,7 +21,7 @@ class Profile:
     apps: tuple[str, ...] = ()
     db: str = "sqlite"  # "sqlite" (file in the run's temp dir) or "postgres"
     cache: str = "locmem"  # "locmem" (Django's default) or "redis"
-    jwtauth_mode: str | None = None  # "embedded", "redis", "stateless" or "claims"
+    jwtauth_mode: str | None = None  # "embedded", "redis", "stateless", "claims" or "dpop"
 
     @property
     def is_jwtauth(self) -> bool:
@@ -41,6 +41,8 @@ PROFILES: dict[str, Profile] = {
     "jwtauth_claims": Profile(apps=("jwtauth",), jwtauth_mode="claims"),
     # The recommended production configuration: PostgreSQL plus Redis as the revocation cache.
     "jwtauth_pg_redis": Profile(apps=("jwtauth",), db="postgres", cache="redis", jwtauth_mode="redis"),
+    "jwtauth_dpop": Profile(apps=("jwtauth",), jwtauth_mode="dpop"),
+    "jwtauth_dpop_redis": Profile(apps=("jwtauth",), cache="redis", jwtauth_mode="dpop"),
 }
 
 
@@ -90,12 +92,15 @@ INPROC: tuple[Contestant, ...] = (
     Contestant("request", "jwtauth (embedded, five custom claims)", "jwtauth_claims", "req_jwtauth"),
     Contestant("request", "jwtauth (PostgreSQL, no Redis)", "jwtauth_pg", "req_jwtauth"),
     Contestant("request", "jwtauth (PostgreSQL + Redis: production)", "jwtauth_pg_redis", "req_jwtauth"),
+    Contestant("request", "jwtauth DPoP (embedded: replay cache in the DB)", "jwtauth_dpop", "req_jwtauth_dpop"),
+    Contestant("request", "jwtauth DPoP (Redis cache)", "jwtauth_dpop_redis", "req_jwtauth_dpop"),
     # 2. token verification alone
     Contestant("verify", "PyJWT jwt.decode HS256 (floor)", "peers", "verify_pyjwt", "floor"),
     Contestant("verify", "stdlib HS256 (reference only)", "peers", "verify_stdlib"),
     Contestant("verify", "simplejwt AccessToken(token)", "simplejwt", "verify_simplejwt", "simplejwt"),
     Contestant("verify", "jwtauth verify", "jwtauth", "verify_jwtauth"),
     Contestant("verify", "jwtauth verify, five custom claims", "jwtauth_claims", "verify_jwtauth"),
+    Contestant("verify", "jwtauth DPoP proof (ES256, RFC 9449 §4.3)", "jwtauth_dpop", "verify_dpop_proof"),
     # 3. refresh with rotation
     Contestant("refresh", "simplejwt TokenRefreshView, SQLite", "simplejwt", "refresh_simplejwt", "simplejwt"),
     Contestant("refresh", "jwtauth refresh/, SQLite", "jwtauth", "refresh_jwtauth"),

@@ -199,13 +199,16 @@ class JwtauthRefresh(PostScenario):
         return True
 
 
-def _jwtauth_login(h: Harness) -> jwtauth_adapter.Session:
+def _jwtauth_login(h: Harness, dpop_proof: str | None = None) -> jwtauth_adapter.Session:
     if settings.BENCH_JWTAUTH_SKIP:
         raise Skip(settings.BENCH_JWTAUTH_SKIP)
     if "jwtauth" not in settings.INSTALLED_APPS:
         raise Skip(f"jwtauth is not in profile {settings.BENCH_PROFILE}")
     body = jwtauth_adapter.login_body(USERNAME, PASSWORD)
-    return jwtauth_adapter.session_from_login(*h.call(h.environ("POST", jwtauth_adapter.LOGIN_PATH, body)))
+    headers = {"DPoP": dpop_proof} if dpop_proof is not None else None
+    return jwtauth_adapter.session_from_login(
+        *h.call(h.environ("POST", jwtauth_adapter.LOGIN_PATH, body, headers=headers))
+    )
 
 
 def _request(h: Harness, key: str, make_headers_fn: Callable[[Harness], Callable[[], dict[str, str]]]) -> Scenario:
@@ -213,6 +216,13 @@ def _request(h: Harness, key: str, make_headers_fn: Callable[[Harness], Callable
     if key not in endpoints:
         raise Skip(f"{key} is not served by profile {settings.BENCH_PROFILE}")
     return RequestScenario(h, endpoints[key][0], make_headers_fn(h))
+
+
+def _dpop_request(h: Harness) -> Scenario:
+    endpoints = request_endpoints()
+    if "req_jwtauth" not in endpoints:
+        raise Skip(f"jwtauth is not served by profile {settings.BENCH_PROFILE}")
+    return DPoPRequestScenario(h, endpoints["req_jwtauth"][0])
 
 
 def _bearer(token: str) -> dict[str, str]:
@@ -252,6 +262,85 @@ def _verify_pyjwt(h: Harness) -> Scenario:
     return VerifyScenario(partial(jwt.decode, key=key, algorithms=["HS256"]), stdlib_jwt.encode(h.user.pk, key))
 
 
+class DPoPRequestScenario(RequestScenario):
+    """GET with ``Authorization: DPoP`` and a fresh DPoP proof per request (RFC 9449 §7).
+
+    Proofs are made before the clock starts (a client's cost, not the server's); the timed
+    part is the server: the access token (memoised), the proof's signature and claims, and
+    the replay cache (an INSERT on the embedded default, one ``SET NX`` with Redis).
+    """
+
+    note = "a new ES256 proof per request, made untimed"
+
+    def __init__(self, h: Harness, path: str) -> None:
+        from benchmarks.dpop_client import DPoPClient
+
+        self.client = DPoPClient()
+        self.session = _jwtauth_login(h, self.client.proof("POST", jwtauth_adapter.LOGIN_PATH))
+        super().__init__(h, path, lambda: {})
+
+    def _headers(self) -> dict[str, str]:
+        token = self.session.access_token
+        return {"Authorization": f"DPoP {token}", "DPoP": self.client.proof("GET", self.path, access_token=token)}
+
+    def one(self) -> None:
+        status, body, _ = self.h.call(self.h.environ("GET", self.path, headers=self._headers()))
+        if status != 200:
+            raise Skip(f"GET {self.path} with DPoP answered {status}: {body[:160]!r}")
+
+    def batch(self, n: int) -> tuple[float, int]:
+        environs = [self.h.environ("GET", self.path, headers=self._headers()) for _ in range(n)]
+        handler, start_response, bad = self.h.handler, _start_response, 0
+        t0 = time.perf_counter()
+        for environ in environs:
+            response = handler(environ, start_response)
+            b"".join(response)
+            response.close()
+            bad += response.status_code != 200
+        return time.perf_counter() - t0, bad
+
+    def http_request(self) -> tuple[str, dict[str, str]]:
+        raise Skip("a DPoP proof is single-use: wrk cannot replay one request")
+
+
+class DPoPVerifyScenario(Scenario):
+    """``verify_dpop_proof`` on fresh proofs (made untimed), without the replay cache."""
+
+    note = "jwtauth.core.dpop.verify_dpop_proof, ES256 with ath and jkt"
+
+    def __init__(self) -> None:
+        from datetime import UTC, datetime, timedelta
+
+        from benchmarks.dpop_client import DPoPClient
+        from jwtauth.core.dpop import verify_dpop_proof
+
+        self.client, self.window = DPoPClient(), timedelta(seconds=60)
+        self.now, self.verify = datetime.now(UTC), verify_dpop_proof
+        self.one()
+
+    def _check(self, proof: str) -> None:
+        self.verify(
+            proof,
+            htm="GET",
+            htu="http://testserver/bench/",
+            now=self.now,
+            iat_window=self.window,
+            access_token="a.b.c",
+            jkt=self.client.jkt,
+        )
+
+    def one(self) -> None:
+        self._check(self.client.proof("GET", "/bench/", access_token="a.b.c"))
+
+    def batch(self, n: int) -> tuple[float, int]:
+        proofs = [self.client.proof("GET", "/bench/", access_token="a.b.c") for _ in range(n)]
+        check = self._check
+        t0 = time.perf_counter()
+        for proof in proofs:
+            check(proof)
+        return time.perf_counter() - t0, 0
+
+
 def _verify_jwtauth(h: Harness) -> Scenario:
     token = _jwtauth_login(h).access_token
     fn, name = jwtauth_adapter.find_verify(token)
@@ -272,6 +361,8 @@ _BUILDERS: dict[str, Callable[[Harness], Scenario]] = {
     "req_knox": lambda h: _request(h, "req_knox", _knox_header),
     "req_drf_token": lambda h: _request(h, "req_drf_token", _drf_token_header),
     "req_jwtauth": lambda h: _request(h, "req_jwtauth", lambda h: lambda: _bearer(_jwtauth_login(h).access_token)),
+    "req_jwtauth_dpop": lambda h: _dpop_request(h),
+    "verify_dpop_proof": lambda h: DPoPVerifyScenario(),
     "verify_pyjwt": _verify_pyjwt,
     "verify_stdlib": lambda h: VerifyScenario(
         partial(stdlib_jwt.verify, key=settings.BENCH_STDLIB_KEY),

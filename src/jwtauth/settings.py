@@ -41,6 +41,7 @@ from ._settings_table import (
 from ._settings_table import (
     clock as clock_object,
 )
+from .core.dpop import SUPPORTED_DPOP_ALGORITHMS
 from .core.errors import ConfigInvalid
 from .core.keys.keyset import ASYMMETRIC_ALGORITHMS, HMAC_ALGORITHMS, MIN_HMAC_KEY_BYTES, KeySet, derive_key, hmac_key
 from .core.keys.sources import build_key_set
@@ -114,11 +115,30 @@ def _throttle_rates(value: object) -> Mapping[str, Rate | None]:
     return MappingProxyType(rates)
 
 
-_TOKENS, _COOKIE, _SESSIONS, _LOGIN = (
+def _dpop_algorithms(value: object) -> tuple[str, ...]:
+    algorithms = (value,) if isinstance(value, str) else value
+    if (
+        not isinstance(algorithms, list | tuple)
+        or not algorithms
+        or not all(isinstance(a, str) and a in SUPPORTED_DPOP_ALGORITHMS for a in algorithms)
+    ):
+        raise Invalid(f"a non-empty list from {sorted(SUPPORTED_DPOP_ALGORITHMS)}")
+    return tuple(algorithms)
+
+
+def _dpop_iat_window(value: object) -> timedelta:
+    window = duration()(value)
+    if not timedelta(seconds=1) <= window <= timedelta(minutes=10):
+        raise Invalid("between 1 second and 10 minutes")
+    return window
+
+
+_TOKENS, _COOKIE, _SESSIONS, _LOGIN, _DPOP = (
     "Tokens and keys",
     "The refresh cookie and login",
     "Sessions and revocation",
     "Login throttling",
+    "DPoP (sender-constrained tokens)",
 )
 
 
@@ -176,6 +196,12 @@ class JWTAuthSettings(SettingsTable):
     login_throttle_rates = Setting(dict(_THROTTLE_SCOPES), _throttle_rates, "failed logins allowed per client IP and per account; `None` turns one off; see [hardening.md](hardening.md)", _LOGIN)
     login_throttle_cache = Setting("default", text(), "the `CACHES` alias holding the counters", _LOGIN)
     num_proxies = Setting(0, integer(minimum=0), "trusted reverse proxies in front of Django; the client IP is the `X-Forwarded-For` entry they appended", _LOGIN)
+
+    # DPoP (sender-constrained tokens)
+    dpop = Setting("off", choice("off", "optional", "required"), "RFC 9449 proof of possession: `\"optional\"` binds a session's tokens to the client's key when login sends a `DPoP` proof; `\"required\"` refuses login, refresh and API calls without one; see [dpop.md](dpop.md)", _DPOP)
+    dpop_algorithms = Setting(("ES256", "EdDSA"), _dpop_algorithms, "accepted proof algorithms (also `RS256`, `PS256`), advertised in `WWW-Authenticate: DPoP algs=...`", _DPOP)
+    dpop_iat_window = Setting(timedelta(seconds=60), _dpop_iat_window, "how far a proof's `iat` may lie from now, either way (1 s to 10 min); a proof's `jti` is remembered twice as long", _DPOP, default_doc="`timedelta(seconds=60)`")
+    dpop_nonce = Setting(False, boolean, "`True`: proofs must carry a server nonce (RFC 9449 §8), handed out in `DPoP-Nonce` and changed every 5 minutes", _DPOP)
     # fmt: on
 
     @functools.cached_property
@@ -191,6 +217,13 @@ class JWTAuthSettings(SettingsTable):
         return self._policy(
             self.refresh_token_keys, self.refresh_token_signing_key, "refresh-token", self.refresh_token_lifetime
         )
+
+    @functools.cached_property
+    def dpop_nonce_key(self) -> bytes | None:
+        """The HKDF-derived key of stateless DPoP server nonces (``None``: nonces off)."""
+        if not self.dpop_nonce:
+            return None
+        return derive_key(str(django_settings.SECRET_KEY).encode(), "dpop-nonce")
 
     @functools.cached_property
     def verified_tokens(self) -> VerifiedTokenCache | None:
@@ -275,6 +308,19 @@ def _seconds(*, positive: bool = False) -> Any:
     return parse
 
 
+def _dpop_window_seconds(value: object) -> float:
+    seconds = _seconds(positive=True)(value)
+    if not 1 <= seconds <= 600:
+        raise Invalid("between 1 and 600 seconds")
+    return float(seconds)
+
+
+def _cache_alias(value: object) -> str:
+    if not isinstance(value, str) or value not in django_settings.CACHES:
+        raise Invalid("a CACHES alias")
+    return value
+
+
 _RS = "Resource server (`JWTAUTH_RESOURCE_SERVER`)"
 
 
@@ -298,6 +344,10 @@ class ResourceServerSettings(SettingsTable):
     leeway_seconds = Setting(30, _seconds(), "clock skew tolerated between the two services", _RS)
     auth_header_types = Setting(("Bearer",), scheme_names, "accepted `Authorization` schemes", _RS)
     clock = Setting("jwtauth.core.clock.SystemClock", clock_object, "dotted path of a clock class, or an object with `now()`", _RS)
+    dpop = Setting("optional", choice("off", "optional", "required"), "DPoP-bound tokens (`cnf.jkt`) need `Authorization: DPoP` and a proof; `\"required\"` refuses bearer tokens; see [dpop.md](dpop.md)", _RS)
+    dpop_algorithms = Setting(("ES256", "EdDSA"), _dpop_algorithms, "accepted DPoP proof algorithms", _RS)
+    dpop_iat_window_seconds = Setting(60, _dpop_window_seconds, "how far a proof's `iat` may lie from now (1 to 600)", _RS)
+    dpop_replay_cache = Setting("default", _cache_alias, "the `CACHES` alias remembering proof `jti`s (share it between workers: Redis)", _RS)
     # fmt: on
 
     @property

@@ -19,13 +19,13 @@ from ..core import errors as e
 from ..core.errors import JWTAuthError, RevocationUnavailable
 from ..core.tokens import AccessClaims
 from ..sessions.request_check import authenticate_access_claims, load_user
+from . import dpop
 from .bearer import parse_authorization, verify_bearer_token
 from .errors import (
     DATABASE_UNAVAILABLE,
     DEFAULT_REALM,
     BearerAuthenticationFailed,
     api_error,
-    bearer_challenge,
     message_for,
     service_unavailable,
 )
@@ -54,6 +54,8 @@ BEARER_ERRORS: tuple[type[JWTAuthError], ...] = (
     e.KeyUnknown,
     e.TokenRevoked,
     e.UserInactive,
+    e.DPoPProofInvalid,
+    e.DPoPNonceRequired,
     e.RevocationUnavailable,
     e.ServiceUnavailable,
 )
@@ -82,10 +84,13 @@ class JWTAuthentication(BaseAuthentication):
         if not header:
             return None
         try:
-            token = self.get_raw_token(header)
+            # RFC 9449 §7.1: "Authorization: DPoP <token>" when DPoP is on; Bearer otherwise.
+            dpop_token = dpop.dpop_credentials(request, header)
+            token = self.get_raw_token(header) if dpop_token is None else dpop_token
             if token is None:
                 return None
             claims = self.verify_token(token)
+            dpop.check_access_token_binding(request, token, claims, is_dpop=dpop_token is not None)
             user = self.get_user(claims)
         except RevocationUnavailable as err:
             raise api_error(err) from None  # 503: the token may be fine; do not log out
@@ -110,11 +115,11 @@ class JWTAuthentication(BaseAuthentication):
 
     def verify_token(self, token: str) -> AccessClaims:
         """Verify the access token's signature and claims (no I/O)."""
-        return verify_bearer_token(token)
+        return verify_bearer_token(token, allow_dpop_bound=True)  # the DPoP proof is checked next
 
     def get_user(self, claims: AccessClaims) -> Any:
         """Return the user, checking the token's session is live and the user active."""
         return authenticate_access_claims(claims, load=_load_user_or_401)
 
     def authenticate_header(self, request: Request) -> str:
-        return bearer_challenge(self.www_authenticate_realm, getattr(request, _ERROR_ATTR, None))
+        return dpop.challenge(request, self.www_authenticate_realm, getattr(request, _ERROR_ATTR, None))

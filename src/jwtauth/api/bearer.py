@@ -11,6 +11,7 @@ errors to a framework's responses differs.
 from __future__ import annotations
 
 from ..core.bearer import parse_authorization_header
+from ..core.errors import TokenInvalid
 from ..core.tokens import AccessClaims, verify_access_token
 from ..settings import get_settings
 
@@ -31,12 +32,21 @@ def parse_authorization(header: str) -> str | None:
     return parse_authorization_header(header, get_settings().auth_header_types)
 
 
-def verify_bearer_token(token: str) -> AccessClaims:
+def verify_bearer_token(token: str, *, allow_dpop_bound: bool = False) -> AccessClaims:
     """Verify an access token's signature and claims with the configured policy (no I/O).
+
+    Args:
+        token: the access token.
+        allow_dpop_bound: accept a DPoP-bound token (``cnf.jkt``); only for a caller that
+            then checks its DPoP proof (:mod:`jwtauth.api.dpop`). Otherwise a bound token is
+            refused: sent as Bearer it would make the binding pointless (RFC 9449 §7.1).
 
     Raises:
         TokenInvalid (``token_invalid``), TokenExpired (``token_expired``),
         KeyUnknown (``key_unknown``).
     """
     conf = get_settings()
-    return verify_access_token(token, conf.access, now=conf.clock.now(), cache=conf.verified_tokens)
+    claims = verify_access_token(token, conf.access, now=conf.clock.now(), cache=conf.verified_tokens)
+    if claims.jkt is not None and not allow_dpop_bound:
+        raise TokenInvalid("DPoP-bound token presented as Bearer")
+    return claims

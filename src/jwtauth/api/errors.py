@@ -28,6 +28,8 @@ from ..core.errors import JWTAuthError
 __all__ = [
     "DATABASE_UNAVAILABLE",
     "DEFAULT_REALM",
+    "DPOP_NONCE_ATTR",
+    "DPOP_NONCE_HEADER",
     "JWTAuthAPIError",
     "RequestTooLarge",
     "ServiceUnavailable",
@@ -46,6 +48,10 @@ DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
 #: The ``realm`` of every challenge jwtauth sends.
 DEFAULT_REALM = "api"
 _RETRY_AFTER_SECONDS = 5
+#: RFC 9449 §8: the response header carrying a server nonce, and the request attribute
+#: holding the nonce of the current request once a DPoP proof was checked.
+DPOP_NONCE_HEADER = "DPoP-Nonce"
+DPOP_NONCE_ATTR = "_jwtauth_dpop_nonce"
 
 
 class JWTAuthAPIError(exceptions.APIException):
@@ -187,6 +193,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     challenge = getattr(exc, "www_authenticate", None)
     if isinstance(challenge, str):  # a 403 that tells the client why (RFC 6750 §3.1)
         response["WWW-Authenticate"] = challenge
+    request = context.get("request")
+    nonce = getattr(getattr(request, "_request", request), DPOP_NONCE_ATTR, None)
+    if nonce is not None:  # a DPoP client learns the server nonce from any error (RFC 9449 §8)
+        response[DPOP_NONCE_HEADER] = nonce
     data = response.data
     if isinstance(exc, exceptions.ValidationError):
         errors = data if isinstance(data, dict) else {"non_field_errors": data}

@@ -32,12 +32,15 @@ def _django_request(request: HttpRequest | Request | None) -> HttpRequest | None
     return request._request if isinstance(request, Request) else request
 
 
-def start_login(user: Any, request: HttpRequest | Request | None, *, amr: tuple[str, ...] = ("pwd",)) -> LoginResult:
+def start_login(
+    user: Any, request: HttpRequest | Request | None, *, amr: tuple[str, ...] = ("pwd",), dpop_jkt: str | None = None
+) -> LoginResult:
     """Start a session for ``user`` as ``login/`` does after checking the password.
 
     In one transaction: the session row, and ``user_logged_in`` (which updates
     ``last_login``). With a request: its ``User-Agent`` and client IP are stored on the
     session, and its CSRF token is rotated, as :func:`django.contrib.auth.login` does.
+    With ``dpop_jkt`` (a DPoP key thumbprint), the session's tokens are bound to that key.
 
     Raises:
         UserInactive (``user_inactive``): the user may not sign in (``is_active`` is false).
@@ -52,6 +55,7 @@ def start_login(user: Any, request: HttpRequest | Request | None, *, amr: tuple[
             ip_address=client_ip(http_request) if http_request is not None else None,
             request=http_request,
             amr=amr,
+            dpop_jkt=dpop_jkt,
         )
         user_logged_in.send(sender=user.__class__, request=http_request, user=user)
     if http_request is not None:

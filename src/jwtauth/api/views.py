@@ -22,13 +22,21 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ..core import errors as e
-from ..core.errors import CsrfFailed, InvalidCredentials, JWTAuthError, RefreshTokenInvalid, RefreshTokenMissing
+from ..core.errors import (
+    CsrfFailed,
+    DPoPProofInvalid,
+    InvalidCredentials,
+    JWTAuthError,
+    RefreshTokenInvalid,
+    RefreshTokenMissing,
+)
 from ..sessions.receivers import password_upgrades_allowed
 from ..sessions.service import refresh_session, revoke_refresh_token
 from ..settings import get_settings
 from .authentication import BEARER_ERRORS, JWTAuthentication
 from .cookies import delete_refresh_cookie, login_url, read_refresh_cookies, set_refresh_cookie
 from .csrf import bind_csrf_token, bound_refresh_token, csrf_token_for_cookies, enforce_csrf, enforce_trusted_origin
+from .dpop import add_nonce_header, dpop_error, login_proof_jkt, token_type
 from .errors import DEFAULT_REALM, api_error, bearer_challenge, cookie_challenge, exception_handler
 from .parsers import StrictFormParser, StrictJSONParser, StrictMultiPartParser, check_body_size
 from .serializers import login_serializer_class
@@ -63,6 +71,16 @@ def enforce_origin_or_403(request: Request) -> None:
         raise api_error(err) from None
 
 
+def _proof_jkt(request: Request) -> str | None:
+    """The DPoP key of a login or refresh request (None: bearer); 401 for a bad proof."""
+    try:
+        return login_proof_jkt(request)
+    except DPoPProofInvalid as err:
+        raise dpop_error(request, err) from None
+    except JWTAuthError as err:
+        raise api_error(err) from None
+
+
 class JWTAuthAPIView(APIView):
     """Base of jwtauth's views: JSON only (even for a browser form post), JSON errors
     ``{"detail", "code"}``, no-store."""
@@ -78,6 +96,7 @@ class JWTAuthAPIView(APIView):
         response = super().finalize_response(request, response, *args, **kwargs)
         if response.status_code == status.HTTP_401_UNAUTHORIZED and not response.has_header("WWW-Authenticate"):
             response["WWW-Authenticate"] = self.authenticate_challenge(request)
+        add_nonce_header(request, response)
         return _no_store(response)
 
     def authenticate_challenge(self, request: Request) -> str:
@@ -92,8 +111,10 @@ class _CookieView(JWTAuthAPIView):
 
     def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
         if response.status_code == status.HTTP_401_UNAUTHORIZED:
-            # The credential here is the refresh cookie, not a Bearer token.
-            response["WWW-Authenticate"] = self.authenticate_challenge(request)
+            # The credential here is the refresh cookie, not a Bearer token; a DPoP proof
+            # error keeps its DPoP challenge first (RFC 9449 §7.1, RFC 9110 §11.6.1).
+            challenge, existing = self.authenticate_challenge(request), response.get("WWW-Authenticate", "")
+            response["WWW-Authenticate"] = f"{existing}, {challenge}" if existing.startswith("DPoP ") else challenge
         return super().finalize_response(request, response, *args, **kwargs)
 
     def authenticate_challenge(self, request: Request) -> str:
@@ -119,6 +140,8 @@ class LoginView(_CookieView):
         e.InvalidRequest,
         e.ParseError,
         e.InvalidCredentials,
+        e.DPoPProofInvalid,
+        e.DPoPNonceRequired,
         e.CsrfFailed,
         e.RequestTooLarge,
         e.UnsupportedMediaType,
@@ -133,6 +156,7 @@ class LoginView(_CookieView):
         enforce_origin_or_403(request)
         serializer = login_serializer_class(conf.password_max_length)(data=request.data)
         serializer.is_valid(raise_exception=True)
+        dpop_jkt = _proof_jkt(request)
         username_field = serializer.username_field
         check_login_throttles(request, serializer.validated_data["username"])
         credentials = {
@@ -148,11 +172,11 @@ class LoginView(_CookieView):
             raise api_error(InvalidCredentials())
         # One transaction: the session row and last_login (user_logged_in) land together
         # or not at all, so a failure in between never leaves a half-made session.
-        result = start_login(user, request)
+        result = start_login(user, request, dpop_jkt=dpop_jkt)
         response = Response(
             {
                 "access_token": result.access.token,
-                "token_type": "Bearer",
+                "token_type": token_type(dpop_jkt),
                 "expires_in": result.access.lifetime_seconds,
                 "csrf_token": get_token(request._request),
                 "user": serialize_user(user),
@@ -182,6 +206,8 @@ class RefreshView(_CookieView):
         e.RefreshTokenExpired,
         e.RefreshTokenRevoked,
         e.RefreshTokenReused,
+        e.DPoPProofInvalid,
+        e.DPoPNonceRequired,
         e.CsrfFailed,
         e.RequestTooLarge,
         e.ConfigInvalid,
@@ -201,8 +227,13 @@ class RefreshView(_CookieView):
             raise api_error(err) from None  # the session is not touched, the cookie stays
         except RefreshTokenInvalid as err:
             return self._failed(request, err)  # no cookie verifies at all
+        dpop_jkt = _proof_jkt(request)  # before the token family is touched: a bad proof changes nothing
         try:
-            result = refresh_session(token, request=request._request)
+            result = refresh_session(token, request=request._request, dpop_jkt=dpop_jkt)
+        except DPoPProofInvalid as err:  # a bearer session where DPoP is now required
+            response = self.handle_exception(dpop_error(request, err))
+            delete_refresh_cookie(response, request._request)
+            return response
         except RefreshTokenInvalid as err:
             return self._failed(request, err)
         except JWTAuthError as err:
@@ -212,7 +243,7 @@ class RefreshView(_CookieView):
         response = Response(
             {
                 "access_token": result.access.token,
-                "token_type": "Bearer",
+                "token_type": token_type(result.session.dpop_jkt),
                 "expires_in": result.access.lifetime_seconds,
                 "csrf_token": bind_csrf_token(request._request, str(result.session.pk)),
             }

@@ -195,6 +195,29 @@ def verify_dpop_proof(
             fitting ``alg``, a bad signature, a claim missing, ``htm``/``htu`` not this
             request, ``iat`` outside the window, ``ath`` or key not matching the token.
     """
+    jwk, claims = _verified_claims(proof, algorithms)
+    jti = _string_claim(claims, "jti")
+    if len(jti) > _MAX_JTI_LENGTH:
+        raise DPoPProofInvalid("jti too long")
+    proof_htm = _string_claim(claims, "htm")
+    if proof_htm != htm:  # Step 8: methods are case-sensitive (RFC 9110 §9.1).
+        raise DPoPProofInvalid("htm does not match the request")
+    proof_htu = normalize_htu(_string_claim(claims, "htu"))
+    if proof_htu != normalize_htu(htu):  # Step 9: a proof for another URL
+        raise DPoPProofInvalid("htu does not match the request")
+    iat = claims.get("iat")
+    if isinstance(iat, bool) or not isinstance(iat, int | float):
+        raise DPoPProofInvalid("iat is not a NumericDate")
+    # Step 11 (iat): a proof is short-lived; this bounds how long its jti must be remembered.
+    if abs(now.timestamp() - iat) > iat_window.total_seconds():
+        raise DPoPProofInvalid("iat outside the accepted window")
+    nonce = _check_nonce(claims, nonces)
+    thumbprint = _check_token_binding(claims, jwk, access_token, jkt)
+    return DPoPProof(jkt=thumbprint, jti=jti, iat=int(iat), htm=proof_htm, htu=proof_htu, nonce=nonce)
+
+
+def _verified_claims(proof: object, algorithms: Collection[str]) -> tuple[dict[str, object], dict[str, object]]:
+    """Steps 2-7: a compact JWS, typed ``dpop+jwt``, signed by its own public ``jwk``."""
     if not isinstance(proof, str) or not proof or len(proof) > MAX_TOKEN_LENGTH or not is_compact_jws(proof):
         raise DPoPProofInvalid("not a compact JWS")
     try:
@@ -216,26 +239,23 @@ def verify_dpop_proof(
     for name in _REQUIRED_CLAIMS:
         if name not in claims:
             raise DPoPProofInvalid(f"claim {name} missing")
-    jti = _string_claim(claims, "jti")
-    if len(jti) > _MAX_JTI_LENGTH:
-        raise DPoPProofInvalid("jti too long")
-    proof_htm = _string_claim(claims, "htm")
-    if proof_htm != htm:  # Step 8: methods are case-sensitive (RFC 9110 §9.1).
-        raise DPoPProofInvalid("htm does not match the request")
-    proof_htu = normalize_htu(_string_claim(claims, "htu"))
-    if proof_htu != normalize_htu(htu):  # Step 9: a proof for another URL
-        raise DPoPProofInvalid("htu does not match the request")
-    iat = claims.get("iat")
-    if isinstance(iat, bool) or not isinstance(iat, int | float):
-        raise DPoPProofInvalid("iat is not a NumericDate")
-    # Step 11 (iat): a proof is short-lived; this bounds how long its jti must be remembered.
-    if abs(now.timestamp() - iat) > iat_window.total_seconds():
-        raise DPoPProofInvalid("iat outside the accepted window")
+    return jwk, claims
+
+
+def _check_nonce(claims: Mapping[str, object], nonces: Collection[str] | None) -> str | None:
+    """Step 10 and §8: the server's nonce, when it hands them out."""
     nonce = claims.get("nonce")
     if nonce is not None and not isinstance(nonce, str):
         raise DPoPProofInvalid("nonce is not a string")
     if nonces is not None and (nonce is None or not any(hmac.compare_digest(nonce, n) for n in nonces)):
         raise DPoPNonceRequired()
+    return nonce
+
+
+def _check_token_binding(
+    claims: Mapping[str, object], jwk: dict[str, object], access_token: str | None, jkt: str | None
+) -> str:
+    """Step 12: ``ath`` is the presented token's hash and the key its ``cnf.jkt``; returns the thumbprint."""
     ath = claims.get("ath")
     if access_token is None:
         if ath is not None:
@@ -252,4 +272,4 @@ def verify_dpop_proof(
         raise DPoPProofInvalid("cannot compute the jwk thumbprint") from exc
     if jkt is not None and not hmac.compare_digest(thumbprint, jkt):
         raise DPoPProofInvalid("key does not match the token's cnf.jkt")
-    return DPoPProof(jkt=thumbprint, jti=jti, iat=int(iat), htm=proof_htm, htu=proof_htu, nonce=nonce)
+    return thumbprint

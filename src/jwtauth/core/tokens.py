@@ -101,6 +101,8 @@ class AccessClaims(TokenClaims):
             objects read-only mappings, e.g. ``request.auth.claims["role"]``.
         auth_time: when the user last proved a credential (NumericDate), or ``None``.
         amr: authentication method references (RFC 8176), e.g. ``("pwd",)``.
+        jkt: the DPoP key thumbprint the token is bound to (``cnf.jkt``, RFC 9449 §6.1),
+            or ``None`` for a bearer token.
     """
 
     claims: Mapping[str, object] = field(default_factory=_no_claims)
@@ -109,6 +111,7 @@ class AccessClaims(TokenClaims):
     auth_time: int | None = None
     #: How: authentication method references (RFC 8176), e.g. ``("pwd",)``.
     amr: tuple[str, ...] = ()
+    jkt: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +188,7 @@ def _issue(
     extra: Mapping[str, object] | None = None,
     max_bytes: int | None = None,
     not_after: datetime | None = None,
+    jkt: str | None = None,
 ) -> IssuedToken:
     issued_at = int(now.timestamp())
     lifetime = policy.lifetime
@@ -207,6 +211,8 @@ def _issue(
         if clash:
             raise ConfigInvalid(f"custom claims may not set {clash[0]!r}")
         claims.update(extra)
+    if jkt is not None:
+        claims["cnf"] = {"jkt": jkt}  # RFC 9449 §6.1: bound to the client's DPoP key
     token = sign(claims, policy.keys.signing, typ)
     if max_bytes is not None and len(token) > max_bytes:
         raise ConfigInvalid(
@@ -232,6 +238,7 @@ def issue_access_token(
     max_bytes: int | None = None,
     auth_time: datetime | None = None,
     amr: tuple[str, ...] = (),
+    jkt: str | None = None,
 ) -> IssuedToken:
     """Issue an access token (RFC 9068 profile).
 
@@ -247,6 +254,7 @@ def issue_access_token(
         auth_time: when the user last proved a credential (the ``auth_time`` claim,
             NumericDate, OpenID Connect Core §2), or ``None``.
         amr: authentication method references (the ``amr`` claim, RFC 8176 §2).
+        jkt: a DPoP key thumbprint to bind the token to (``cnf.jkt``, RFC 9449 §6.1).
 
     Raises:
         ConfigInvalid (``config_invalid``): ``claims`` names a claim the token sets
@@ -263,7 +271,7 @@ def issue_access_token(
             raise ConfigInvalid(f"custom claims may not set {clash[0]!r}")
         owned.update(claims)
     return _issue(
-        policy, ACCESS_TOKEN_TYP, sub=sub, sid=sid, now=now, jti=jti, extra=owned or None, max_bytes=max_bytes
+        policy, ACCESS_TOKEN_TYP, sub=sub, sid=sid, now=now, jti=jti, extra=owned or None, max_bytes=max_bytes, jkt=jkt
     )
 
 
@@ -331,6 +339,7 @@ def _access_claims(claims: dict[str, object], kid: str) -> AccessClaims:
         claims=custom_claims(claims),
         auth_time=_auth_time(claims.get("auth_time")),
         amr=_amr(claims.get("amr")),
+        jkt=_cnf_jkt(claims),
     )
 
 
@@ -345,6 +354,16 @@ def _amr(value: object) -> tuple[str, ...]:
     if isinstance(value, list) and all(isinstance(item, str) for item in value):
         return tuple(value)
     return ()
+
+
+def _cnf_jkt(claims: dict[str, object]) -> str | None:
+    cnf = claims.get("cnf")
+    if cnf is None:
+        return None
+    jkt = cnf.get("jkt") if isinstance(cnf, dict) else None
+    if not isinstance(jkt, str) or not jkt:
+        raise TokenInvalid("cnf is not a DPoP confirmation")
+    return jkt
 
 
 class VerifiedTokenCache:

@@ -43,6 +43,8 @@ class RefreshSession(models.Model):
     amr = models.CharField(_("authentication methods"), max_length=64, blank=True, default="")
     user_agent = models.CharField(_("user agent"), max_length=512, blank=True, default="")
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    # RFC 9449 §6.1: the DPoP key thumbprint every token of the family is bound to; None: bearer.
+    dpop_jkt = models.CharField(_("DPoP key thumbprint"), max_length=64, null=True, blank=True)  # noqa: DJ001
 
     class Meta:
         verbose_name = _("refresh session")

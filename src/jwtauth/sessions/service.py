@@ -7,6 +7,7 @@ token yield exactly one rotation on any database, without row locks.
 
 from __future__ import annotations
 
+import hmac
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,6 +21,7 @@ from .. import signals
 from ..core.claims import convert_claims
 from ..core.errors import (
     ConfigInvalid,
+    DPoPProofInvalid,
     RefreshTokenExpired,
     RefreshTokenInvalid,
     RefreshTokenReused,
@@ -103,6 +105,7 @@ def _issue_access(
             # possession of a token, not a credential.
             auth_time=session.auth_time,
             amr=tuple(session.amr.split()),
+            jkt=session.dpop_jkt,  # RFC 9449 §6.1: every token of a bound family
         )
     except ConfigInvalid as err:
         _log_once(err)
@@ -141,6 +144,7 @@ def start_session(
     ip_address: str | None = None,
     request: HttpRequest | None = None,
     amr: tuple[str, ...] = ("pwd",),
+    dpop_jkt: str | None = None,
 ) -> LoginResult:
     """Start a token family for ``user`` and issue its first tokens.
 
@@ -151,6 +155,8 @@ def start_session(
         request: the login request, or ``None`` (handed to ``TOKEN_CLAIMS``).
         amr: how the user proved who they are (RFC 8176 values; ``("pwd",)`` for a
             password), kept on the session as its ``amr`` with ``auth_time`` = now.
+        dpop_jkt: the thumbprint of the client's DPoP key (RFC 9449 §6.1) to bind the
+            family to, or ``None`` for bearer tokens.
 
     Returns:
         A :class:`LoginResult`. One INSERT (plus the eviction of the oldest sessions
@@ -172,6 +178,7 @@ def start_session(
         ip_address=ip_address,
         auth_time=now,
         amr=" ".join(amr),
+        dpop_jkt=dpop_jkt,
     )
     sub, sid = str(user.pk), str(session.pk)
     # Issued before the row is saved: a token over ACCESS_TOKEN_MAX_BYTES leaves nothing behind.
@@ -213,7 +220,22 @@ def _send(signal: Any, session: RefreshSession) -> None:
         signal.send(sender=RefreshSession, session=session, user=session.user)
 
 
-def refresh_session(refresh_token: str, *, request: HttpRequest | None = None) -> RefreshResult:
+def _reuse(session: RefreshSession, reason: str) -> RefreshTokenReused:
+    # Revoke even if the cache is down: the family is compromised.
+    revoke_session(session, reason="reuse", strict=False)
+    logger.warning(
+        "jwtauth: %s; token family revoked (user=%s sid=%s)",
+        reason,
+        session.user_id,
+        session.pk,
+    )
+    _send(signals.refresh_token_reused, session)
+    return RefreshTokenReused(reason)
+
+
+def refresh_session(
+    refresh_token: str, *, request: HttpRequest | None = None, dpop_jkt: str | None = None
+) -> RefreshResult:
     """Rotate a token family with the presented refresh token.
 
     Implements refresh token rotation with reuse detection (RFC 9700 §4.14.2): the
@@ -221,9 +243,15 @@ def refresh_session(refresh_token: str, *, request: HttpRequest | None = None) -
     ``REFRESH_REUSE_GRACE_PERIOD``, gets a new access token only; any other token of the
     family revokes the whole family.
 
+    A family bound to a DPoP key (RFC 9449 §5) only rotates for a proof made with that
+    key: the current or grace-period token presented with another key, or none, means
+    the cookie was copied without the key, and the family is revoked as for reuse.
+
     Args:
         refresh_token: the compact JWT from the refresh cookie.
         request: the refresh request (handed to ``TOKEN_CLAIMS``), or ``None``.
+        dpop_jkt: the thumbprint of the key of the request's verified DPoP proof, or
+            ``None`` when it carried none.
 
     Returns:
         A :class:`RefreshResult`. Two SQL queries for a rotation (SELECT, UPDATE);
@@ -238,7 +266,10 @@ def refresh_session(refresh_token: str, *, request: HttpRequest | None = None) -
             ``REFRESH_TOKEN_LIFETIME`` since the last rotation; absolute:
             ``SESSION_MAX_LIFETIME`` since the login).
         RefreshTokenRevoked (``refresh_token_revoked``): family revoked, user inactive.
-        RefreshTokenReused (``refresh_token_reused``): reuse detected; family revoked.
+        RefreshTokenReused (``refresh_token_reused``): reuse detected, or a bound family
+            refreshed without its DPoP key; family revoked.
+        DPoPProofInvalid (``invalid_dpop_proof``): ``DPOP`` is ``"required"`` and the
+            family is not bound to a key (it began before DPoP was required).
         ConfigInvalid (``config_invalid``): ``TOKEN_CLAIMS`` returned unusable claims;
             nothing was rotated, the presented refresh token stays current.
     """
@@ -264,15 +295,12 @@ def refresh_session(refresh_token: str, *, request: HttpRequest | None = None) -
         if verdict is Verdict.EXPIRED:
             raise RefreshTokenExpired("session expired")
         if verdict is Verdict.REUSED:
-            # Revoke even if the cache is down: the family is compromised.
-            revoke_session(session, reason="reuse", strict=False)
-            logger.warning(
-                "jwtauth: refresh token reuse detected; token family revoked (user=%s sid=%s)",
-                session.user_id,
-                session.pk,
-            )
-            _send(signals.refresh_token_reused, session)
-            raise RefreshTokenReused()
+            raise _reuse(session, "refresh token reuse detected")
+        bound = session.dpop_jkt
+        if bound is not None and (dpop_jkt is None or not hmac.compare_digest(bound, dpop_jkt)):
+            raise _reuse(session, "refresh token presented without its DPoP key")
+        if bound is None and conf.dpop == "required":
+            raise DPoPProofInvalid("session not bound to a DPoP key")
         sub, sid = claims.sub, str(session.pk)
         # Before the rotation: a hook that fails leaves the presented token current.
         custom = custom_claims_for(conf, session.user, request) if conf.token_claims is not None else None

@@ -14,6 +14,10 @@ Add ``"jwtauth.contrib.resource_server.authentication.ResourceServerAuthenticati
         "TIMEOUT_SECONDS": 5,         # deadline of a whole fetch (connect, headers, body)
         "LEEWAY_SECONDS": 30,         # clock skew between the two services
         "AUTH_HEADER_TYPES": ["Bearer"],
+        "DPOP": "optional",           # "off", "optional" or "required" (RFC 9449)
+        "DPOP_ALGORITHMS": ["ES256", "EdDSA"],
+        "DPOP_IAT_WINDOW_SECONDS": 60,
+        "DPOP_REPLAY_CACHE": "default",   # a CACHES alias every worker shares (Redis)
     }
 
 Behaviour: the key set is fetched on first use and cached for ``CACHE_SECONDS``. A token
@@ -30,7 +34,10 @@ stale key set, every other keeps verifying with the cached keys. Redirects are r
 and ``JWKS_URL`` must be https unless its host is loopback or ``ALLOW_INSECURE_HTTP`` is
 set. A malformed JWK Set is a 503, never a 500.
 A token whose JOSE header does not parse is a 401 ``token_invalid`` before any key is
-looked up. Bad settings are reported by the system check ``jwtauth.E201``. Tokens must carry ``typ: at+jwt``, ``iss`` and ``aud`` as configured, and ``exp``,
+looked up. Bad settings are reported by the system check ``jwtauth.E201``. A DPoP-bound token (``cnf.jkt``, RFC 9449) is accepted only as
+``Authorization: DPoP <token>`` with a valid ``DPoP`` proof made with its key, never as
+Bearer; each proof's ``jti`` is recorded in ``DPOP_REPLAY_CACHE`` (see
+:mod:`jwtauth.contrib.resource_server.dpop`). Tokens must carry ``typ: at+jwt``, ``iss`` and ``aud`` as configured, and ``exp``,
 ``iat``, ``sub``, ``jti`` (RFC 9068 §2.2, §4). Revocation is not visible here: access
 tokens are short-lived by design.
 
@@ -62,7 +69,6 @@ from ...api.errors import (
     BearerAuthenticationFailed,
     JWTAuthAPIError,
     api_error,
-    bearer_challenge,
     message_for,
 )
 from ...core.bearer import parse_authorization_header
@@ -71,6 +77,7 @@ from ...core.errors import JWKSUnavailable, JWTAuthError, KeyUnknown, TokenInval
 from ...core.jws import decode_claims, verify_jws, verify_registered_claims
 from ...core.tokens import ACCESS_TOKEN_TYP
 from ...settings import ResourceServerSettings
+from . import dpop
 from .claims import ResourceServerClaims
 from .remote_jwks import RemoteJWKS
 
@@ -98,6 +105,10 @@ class ResourceServerConfig:
     auth_header_types: tuple[str, ...]
     clock: Clock
     jwks: RemoteJWKS = field(repr=False)
+    dpop: str = "optional"
+    dpop_algorithms: tuple[str, ...] = ("ES256", "EdDSA")
+    dpop_iat_window: timedelta = timedelta(seconds=60)
+    dpop_replay_cache: str = "default"
 
 
 @functools.cache
@@ -125,6 +136,10 @@ def get_resource_server_settings() -> ResourceServerConfig:
         auth_header_types=conf.auth_header_types,
         clock=conf.clock,
         jwks=jwks,
+        dpop=conf.dpop,
+        dpop_algorithms=conf.dpop_algorithms,
+        dpop_iat_window=timedelta(seconds=conf.dpop_iat_window_seconds),
+        dpop_replay_cache=conf.dpop_replay_cache,
     )
 
 
@@ -181,10 +196,23 @@ class ResourceServerAuthentication(BaseAuthentication):
             return None
         conf = get_resource_server_settings()
         try:
-            token = self.get_raw_token(header, conf)
+            dpop_token = dpop.dpop_credentials(request, header, conf.dpop)
+            token = self.get_raw_token(header, conf) if dpop_token is None else dpop_token
             if token is None:
                 return None
             claims = ResourceServerClaims(self.verify_token(token, conf))
+            dpop.check_binding(
+                request,
+                token,
+                claims,
+                is_dpop=dpop_token is not None,
+                mode=conf.dpop,
+                algorithms=conf.dpop_algorithms,
+                iat_window=conf.dpop_iat_window,
+                leeway=conf.leeway,
+                replay_cache=conf.dpop_replay_cache,
+                now=conf.clock.now(),
+            )
             return self.get_user(claims), claims
         except JWKSUnavailable as err:
             raise _jwks_unavailable(err, conf.jwks.retry_after_seconds()) from None
@@ -248,4 +276,8 @@ class ResourceServerAuthentication(BaseAuthentication):
         return TokenUser(claims)
 
     def authenticate_header(self, request: Request) -> str:
-        return bearer_challenge(self.www_authenticate_realm, getattr(request, "_jwtauth_error", None))
+        conf = get_resource_server_settings()
+        err = getattr(request, "_jwtauth_error", None)
+        return dpop.dpop_challenge(
+            request, self.www_authenticate_realm, err, mode=conf.dpop, algorithms=conf.dpop_algorithms
+        )

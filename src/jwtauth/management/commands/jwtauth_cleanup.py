@@ -1,4 +1,5 @@
-"""``manage.py jwtauth_cleanup``: delete expired and long-revoked refresh sessions."""
+"""``manage.py jwtauth_cleanup``: delete expired and long-revoked refresh sessions, and expired
+DPoP proof replay entries."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from ...sessions.dpop_replay import delete_expired_proofs
 from ...sessions.queries import delete_stale_sessions
+from ...settings import now
 
 
 def _positive_int(value: str) -> int:
@@ -45,3 +48,6 @@ class Command(BaseCommand):
             revoked_older_than=timedelta(days=options["revoked_older_than"]), batch_size=options["batch_size"]
         )
         self.stdout.write(f"Deleted {deleted} refresh session(s).")
+        proofs = delete_expired_proofs(now())
+        if proofs:
+            self.stdout.write(f"Deleted {proofs} expired DPoP proof replay entr{'y' if proofs == 1 else 'ies'}.")

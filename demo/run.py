@@ -8,7 +8,8 @@ for the front end, and prints the URLs. Ctrl-C stops both.
 Environment: ``DEMO_API_PORT`` (8000), ``DEMO_FRONTEND_PORT`` (3000), ``DEMO_DB``
 (demo/db.sqlite3), ``DEMO_ACCESS_TOKEN_SECONDS`` (30), and for tests only
 ``DEMO_CLOCK_FILE`` (shift the server's clock, see demo_project/clock.py) and
-``DEMO_FAST_PASSWORD_HASHER=1`` (a weak, fast hasher).
+``DEMO_FAST_PASSWORD_HASHER=1`` (a weak, fast hasher). ``DEMO_DPOP=required`` (or
+``optional``) turns on DPoP (RFC 9449): the browser's non-extractable key binds the session.
 """
 
 from __future__ import annotations
@@ -50,7 +51,8 @@ class FrontendHandler(SimpleHTTPRequestHandler):
 
     def do_GET(self) -> None:
         if self.path.split("?", 1)[0] == "/config.js":
-            body = f"window.JWTAUTH_API = {self.api_base!r};\n".encode()
+            dpop = "true" if os.environ.get("DEMO_DPOP", "off") in ("optional", "required") else "false"
+            body = f"window.JWTAUTH_API = {self.api_base!r};\nwindow.JWTAUTH_DPOP = {dpop};\n".encode()
             self.send_response(200)
             self.send_header("Content-Type", "text/javascript; charset=utf-8")
             self.send_header("Content-Length", str(len(body)))
@@ -139,6 +141,7 @@ def main() -> int:
         f"  Front end:  http://localhost:{frontend_port}/\n"
         f"  API:        http://localhost:{api_port}/api/auth/  (admin: http://localhost:{api_port}/admin/)\n"
         f"  Demo user:  username {USERNAME!r}  password {PASSWORD!r}\n"
+        f"  DPoP:       {os.environ.get('DEMO_DPOP', 'off')}  (DEMO_DPOP=required scripts/demo to bind tokens to a key)\n"
         f"  Press Ctrl-C to stop both servers.\n",
         flush=True,
     )

@@ -17,6 +17,8 @@ import os
 from datetime import timedelta
 from pathlib import Path
 
+from corsheaders.defaults import default_headers
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 SECRET_KEY = os.environ.get("DEMO_SECRET_KEY", "demo-only-secret-key-do-not-use-in-production-0123456789abcdef")
@@ -89,6 +91,9 @@ FRONTEND_ORIGINS = [f"http://localhost:{_FRONTEND_PORT}", f"http://127.0.0.1:{_F
 # The front end is another origin: allow it to call the API with cookies.
 CORS_ALLOWED_ORIGINS = FRONTEND_ORIGINS
 CORS_ALLOW_CREDENTIALS = True
+# DPoP (RFC 9449): the front end sends a DPoP proof header and reads the server's nonce.
+CORS_ALLOW_HEADERS = (*default_headers, "dpop")
+CORS_EXPOSE_HEADERS = ["DPoP-Nonce"]
 # Django's CSRF Origin check must trust the front end for refresh/ and logout/.
 CSRF_TRUSTED_ORIGINS = FRONTEND_ORIGINS
 
@@ -102,6 +107,8 @@ JWTAUTH = {
     "ACCESS_TOKEN_LIFETIME": timedelta(seconds=int(os.environ.get("DEMO_ACCESS_TOKEN_SECONDS", "30"))),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=1),
     "REFRESH_COOKIE_SECURE": False,
+    # DEMO_DPOP=required (or optional) binds each session to a non-extractable key in the browser.
+    "DPOP": os.environ.get("DEMO_DPOP", "off"),
 }
 # Test seams for the browser tests, never set in normal use:
 # - the server's time is shifted by the seconds written to this file (demo_project/clock.py);

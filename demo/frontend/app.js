@@ -3,7 +3,8 @@
 import { createAuthClient } from "/client/jwtauth.js";
 
 const API = String(window.JWTAUTH_API ?? "http://localhost:8000").replace(/\/+$/, "");
-const auth = createAuthClient({ baseUrl: `${API}/api/auth/` });
+// With DEMO_DPOP=required the server binds tokens to this origin's non-extractable key (DPoP).
+const auth = createAuthClient({ baseUrl: `${API}/api/auth/`, dpop: Boolean(window.JWTAUTH_DPOP) });
 
 const $ = (id) => document.getElementById(id);
 const ui = {
@@ -142,6 +143,9 @@ function renderExpiry() {
   const clock = new Date(expiresAt).toLocaleTimeString();
   ui.tokenExpiry.textContent = `Expires in ${formatDuration(seconds)} (at ${clock})`;
   ui.tokenExpiry.dataset.expiresAt = String(expiresAt);
+  // "DPoP": the token is bound to this origin's key (useless elsewhere); "Bearer" otherwise.
+  ui.tokenExpiry.dataset.tokenType = auth.tokenType;
+  if (auth.tokenType === "DPoP") ui.tokenExpiry.textContent += " · DPoP-bound";
 }
 
 function formatDuration(totalSeconds) {

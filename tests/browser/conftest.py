@@ -11,6 +11,7 @@ every test gets a fresh browser context (cookie jar) and its own user (:func:`us
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import shutil
@@ -56,7 +57,7 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _wait_for(url: str, timeout: float = 30.0) -> None:
+def _wait_for(url: str, timeout: float = 90.0) -> None:
     # Start-up only: the servers are other processes, so polling is the one way to know.
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -121,7 +122,8 @@ class Demo:
         with sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True) as db:
             db.row_factory = sqlite3.Row
             rows = db.execute(
-                "SELECT s.id, s.jti_hash, s.previous_jti_hash, s.rotated_at, s.revoked_at, s.revoke_reason"
+                "SELECT s.id, s.jti_hash, s.previous_jti_hash, s.rotated_at, s.revoked_at, s.revoke_reason,"
+                " s.dpop_jkt"
                 " FROM jwtauth_refreshsession s JOIN auth_user u ON u.id = s.user_id"
                 " WHERE u.username = ? ORDER BY s.created_at",
                 (username,),
@@ -133,10 +135,10 @@ class Demo:
         return self.log_path.read_text(errors="replace")
 
 
-@pytest.fixture(scope="session")
-def demo_server() -> Iterator[Demo]:
+@contextlib.contextmanager
+def _run_demo(**extra_env: str) -> Iterator[Demo]:
     """The demo started with its own runner (demo/run.py) on free ports, a temp DB and
-    the server clock seam (``DEMO_CLOCK_FILE``)."""
+    the server clock seam (``DEMO_CLOCK_FILE``), plus ``extra_env``."""
     api_port, frontend_port = _free_port(), _free_port()
     with tempfile.TemporaryDirectory() as tmp:
         env = {
@@ -147,6 +149,7 @@ def demo_server() -> Iterator[Demo]:
             "DEMO_ACCESS_TOKEN_SECONDS": os.environ.get("DEMO_ACCESS_TOKEN_SECONDS", "30"),
             "DEMO_CLOCK_FILE": str(Path(tmp) / "clock-offset"),
             "DEMO_FAST_PASSWORD_HASHER": "1",
+            **extra_env,
         }
         env.pop("DJANGO_SETTINGS_MODULE", None)
         log_path = Path(tmp) / "demo.log"
@@ -172,6 +175,26 @@ def demo_server() -> Iterator[Demo]:
             except subprocess.TimeoutExpired:
                 proc.kill()
             log.close()
+
+
+@pytest.fixture(scope="session")
+def demo_server() -> Iterator[Demo]:
+    """The demo as ``scripts/demo`` starts it (DPoP off)."""
+    with _run_demo() as demo:
+        yield demo
+
+
+@pytest.fixture(scope="session")
+def dpop_demo() -> Iterator[Demo]:
+    """The demo started with ``DEMO_DPOP=required``: every session bound to the browser's key."""
+    with _run_demo(DEMO_DPOP="required") as demo:
+        yield demo
+
+
+@pytest.fixture
+def dpop_user(dpop_demo: Demo) -> tuple[str, str]:
+    """A fresh ``(username, password)`` on the DPoP demo."""
+    return dpop_demo.create_user()
 
 
 @pytest.fixture(scope="session")

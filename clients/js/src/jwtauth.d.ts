@@ -61,7 +61,49 @@ export interface AuthClientOptions {
   peerRefreshTimeoutMs?: number;
   /** Identifier of this tab (claims tie-break). Default: a random UUID. */
   tabId?: string;
+  /**
+   * Bind the session to a non-extractable ES256 key of this origin (DPoP, RFC 9449): proofs on
+   * login, refresh and every API call. Needs the server's `DPOP` setting. Default false.
+   */
+  dpop?: boolean;
+  /** Where the key pair (the CryptoKey objects, never exported bytes) is kept. Default: IndexedDB. */
+  dpopKeyStore?: DPoPKeyStore | null;
+  /** WebCrypto. Default globalThis.crypto.subtle; null: no proofs (bearer, if the server allows). */
+  subtle?: SubtleCrypto | null;
 }
+
+/** Storage for the origin's DPoP key pair; the stored value is a CryptoKeyPair. */
+export interface DPoPKeyStore {
+  load(): Promise<CryptoKeyPair | null>;
+  save(keyPair: CryptoKeyPair): Promise<void>;
+  clear(): Promise<void>;
+}
+
+/** Makes DPoP proofs with the origin's key (created on first use, shared through the store). */
+export declare class DPoPSigner {
+  constructor(options?: {
+    subtle?: SubtleCrypto | null;
+    store?: DPoPKeyStore | null;
+    now?: () => number;
+    lock?: <T>(fn: () => Promise<T>) => Promise<T>;
+  });
+  /** False when WebCrypto cannot make ES256 keys. */
+  readonly isSupported: boolean;
+  /** RFC 7638 thumbprint of the current key, or null before one is loaded. */
+  readonly jkt: string | null;
+  ensureKey(options?: { expectedJkt?: string | null }): Promise<boolean>;
+  /** A DPoP proof JWT for one request, or null without WebCrypto ES256. */
+  proof(method: string, url: string, options?: { accessToken?: string | null; nonce?: string | null }): Promise<string | null>;
+  /** Drop this tab's copy of the key. */
+  forget(): void;
+  /** Forget the key and clear the store: the next login makes a new key. */
+  reset(): Promise<void>;
+}
+
+/** The key store in IndexedDB (null where IndexedDB is missing). */
+export declare function indexedDbKeyStore(indexedDB?: IDBFactory): DPoPKeyStore | null;
+/** A key store in memory (one tab; lost on reload). */
+export declare function memoryKeyStore(): DPoPKeyStore;
 
 export type EventSource = "local" | "remote" | "restore";
 export type LogoutReason = "local" | "remote" | "refresh_failed";
@@ -134,6 +176,10 @@ export declare class AuthClient {
   readonly expiresAt: number | null;
   /** For transports fetch() cannot cover (e.g. WebSocket). Never store the result. */
   getAccessToken(): string | null;
+  /** "DPoP" when the session is bound to this origin's key, else "Bearer". */
+  readonly tokenType: "Bearer" | "DPoP";
+  /** A DPoP proof bound to the current access token, for requests fetch() does not send. */
+  createDPoPProof(method: string, url: string): Promise<string | null>;
 
   login(username: string, password: string): Promise<AuthUser>;
   /** On page load: refresh from the cookie (CSRF token from memory, the cookie, else GET csrf/), then GET user/. */

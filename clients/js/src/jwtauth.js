@@ -6,9 +6,17 @@
  *   - a long-lived refresh token in an HttpOnly cookie scoped to the auth endpoints, which script
  *     can never read, renewed by rotation on every `POST refresh/`.
  *
+ * With `dpop: true` the session is bound to a non-extractable key of this origin (RFC 9449): login,
+ * refresh and every API call carry a DPoP proof, and the access token goes out as
+ * `Authorization: DPoP`. See ./dpop.js.
+ *
  * This module is dependency-free, has no build step and runs in browsers and in Node (for tests).
  * Every clock, timer, fetch, lock and channel is injectable so tests never sleep.
  */
+
+import { DPoPSigner, indexedDbKeyStore, memoryKeyStore } from "./dpop.js";
+
+export { DPoPSigner, indexedDbKeyStore, memoryKeyStore } from "./dpop.js";
 
 const DEFAULT_CHANNEL_NAME = "jwtauth";
 
@@ -58,6 +66,9 @@ export class AuthClient {
   #lifetimeMs = 0;
   #csrfToken = null;
   #user = null;
+  #tokenType = "Bearer";
+  #dpop = null; // DPoPSigner when options.dpop
+  #dpopNonces = new Map(); // origin -> last DPoP-Nonce it sent (RFC 9449 §8)
 
   // Bumped on every session change (local or from another tab); lets a waiter tell whether
   // someone else already refreshed or logged out while it waited.
@@ -119,6 +130,17 @@ export class AuthClient {
     const channelName = options.channelName ?? DEFAULT_CHANNEL_NAME;
     this.#lockName = `${channelName}:refresh`;
     this.#locks = options.locks !== undefined ? options.locks : (globalThis.navigator?.locks ?? null);
+    if (options.dpop) {
+      const locks = this.#locks;
+      const keyLockName = `${channelName}:dpop-key`;
+      this.#dpop = new DPoPSigner({
+        subtle: options.subtle !== undefined ? options.subtle : (globalThis.crypto?.subtle ?? null),
+        store: options.dpopKeyStore !== undefined ? options.dpopKeyStore : (indexedDbKeyStore() ?? memoryKeyStore()),
+        now: this.#now,
+        // One tab at a time creates the origin's key, so all tabs end up with the same one.
+        lock: locks ? (fn) => locks.request(keyLockName, fn) : undefined,
+      });
+    }
     const Channel =
       options.BroadcastChannel !== undefined ? options.BroadcastChannel : (globalThis.BroadcastChannel ?? null);
     if (Channel) {
@@ -150,6 +172,20 @@ export class AuthClient {
    */
   getAccessToken() {
     return this.#accessToken;
+  }
+
+  /** `"DPoP"` when the session is bound to this origin's key, else `"Bearer"`. */
+  get tokenType() {
+    return this.#tokenType;
+  }
+
+  /**
+   * A DPoP proof for a request this client does not send itself (e.g. a WebSocket handshake),
+   * bound to the current access token. Null when the session is not DPoP-bound.
+   */
+  async createDPoPProof(method, url) {
+    if (this.#dpop === null || this.#tokenType !== "DPoP" || this.#accessToken === null) return null;
+    return this.#dpop.proof(method, url, { accessToken: this.#accessToken, nonce: this.#nonceFor(url) });
   }
 
   // ---------------------------------------------------------------- events
@@ -188,6 +224,7 @@ export class AuthClient {
     const response = await this.#callAuthEndpoint("login/", {
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ username, password }),
+      isDPoP: true,
     });
     const body = await readJson(response);
     if (!response.ok) throw errorFromResponse(response, body);
@@ -467,6 +504,7 @@ export class AuthClient {
     const wasAuthenticated = this.isAuthenticated;
     const lifetimeMs = Math.max(0, Number(data.expires_in) || 0) * 1000;
     this.#accessToken = data.access_token;
+    this.#tokenType = data.token_type === "DPoP" ? "DPoP" : "Bearer";
     this.#lifetimeMs = lifetimeMs;
     this.#expiresAt = typeof data.expires_at === "number" ? data.expires_at : this.#now() + lifetimeMs;
     if (data.csrf_token) this.#csrfToken = data.csrf_token;
@@ -488,9 +526,16 @@ export class AuthClient {
   #clearSession(reason, { isBroadcast = false, isEverywhere = false, cause = null } = {}) {
     const wasAuthenticated = this.isAuthenticated;
     this.#accessToken = null;
+    this.#tokenType = "Bearer";
     this.#expiresAt = 0;
     this.#lifetimeMs = 0;
     this.#csrfToken = null;
+    // Logging out here forgets the origin's key (the next login makes a new one); a logout seen
+    // from another tab only drops this tab's copy, the store was cleared there.
+    if (this.#dpop !== null) {
+      if (reason === "remote") this.#dpop.forget();
+      else this.#dpop.reset();
+    }
     this.#user = null;
     this.#loginEventPending = false;
     this.#cancelTimer();
@@ -509,6 +554,8 @@ export class AuthClient {
       type: "token",
       kind,
       access_token: this.#accessToken,
+      token_type: this.#tokenType,
+      jkt: this.#dpop?.jkt ?? null,
       expires_in: Math.round(this.#lifetimeMs / 1000),
       expires_at: this.#expiresAt,
       csrf_token: this.#csrfToken,
@@ -523,6 +570,10 @@ export class AuthClient {
       if (message.access_token === this.#accessToken) return;
       // Messages may arrive out of order; never replace a newer token with an older one.
       if (this.isAuthenticated && message.kind !== "login" && message.expires_at < this.#expiresAt) return;
+      // Another tab may have made the origin's key (a login there): load it before using the token.
+      if (message.token_type === "DPoP" && this.#dpop !== null && typeof message.jkt === "string") {
+        this.#dpop.ensureKey({ expectedJkt: message.jkt }).catch(() => {});
+      }
       this.#setSession(message, { kind: message.kind === "login" ? "login" : "refresh", source: "remote" });
     } else if (message.type === "logout") {
       this.#peerRefreshUntil = 0;
@@ -616,13 +667,14 @@ export class AuthClient {
    */
   async #postWithCsrf(path, knownCsrfToken) {
     const csrfToken = knownCsrfToken ?? this.#readCookie(this.#csrfCookieName) ?? (await this.#fetchCsrfToken());
-    const response = await this.#callAuthEndpoint(path, { csrfToken });
+    const isDPoP = path === "refresh/";
+    const response = await this.#callAuthEndpoint(path, { csrfToken, isDPoP });
     if (response.status !== 403) return response;
     const body = await readJson(response.clone());
     if (body?.code !== "csrf_failed") return response;
     const freshCsrfToken = await this.#fetchCsrfToken();
     if (freshCsrfToken === null || freshCsrfToken === csrfToken) return response;
-    return this.#callAuthEndpoint(path, { csrfToken: freshCsrfToken });
+    return this.#callAuthEndpoint(path, { csrfToken: freshCsrfToken, isDPoP });
   }
 
   /** `GET csrf/` with credentials (it sets the cookie the token pairs with). Null if unavailable. */
@@ -637,18 +689,27 @@ export class AuthClient {
     return this.#csrfToken;
   }
 
-  /** Only the auth endpoints get `credentials: "include"`: the refresh cookie is scoped to them. */
-  async #callAuthEndpoint(path, { method = "POST", headers = {}, body, csrfToken } = {}) {
+  /**
+   * Only the auth endpoints get `credentials: "include"`: the refresh cookie is scoped to them.
+   * Login and refresh carry a DPoP proof when enabled, and are retried once with the server's
+   * nonce on `use_dpop_nonce`.
+   */
+  async #callAuthEndpoint(path, { method = "POST", headers = {}, body, csrfToken, isDPoP = false } = {}) {
+    const url = this.#url(path);
     const allHeaders = { Accept: "application/json", ...headers };
     if (csrfToken) allHeaders["X-CSRFToken"] = csrfToken;
     try {
-      return await this.#fetch(this.#url(path), {
-        method,
-        credentials: "include",
-        headers: allHeaders,
-        body,
-      });
+      for (let attempt = 0; ; attempt += 1) {
+        if (isDPoP && this.#dpop !== null) {
+          const proof = await this.#dpop.proof(method, url, { nonce: this.#nonceFor(url) });
+          if (proof !== null) allHeaders.DPoP = proof;
+        }
+        const response = await this.#fetch(url, { method, credentials: "include", headers: allHeaders, body });
+        this.#rememberNonce(url, response);
+        if (attempt > 0 || !allHeaders.DPoP || !(await isNonceChallenge(response))) return response;
+      }
     } catch (cause) {
+      if (cause instanceof AuthClientError) throw cause;
       throw new AuthClientError("The auth server could not be reached.", {
         code: "network_error",
         isRetryable: true,
@@ -657,10 +718,33 @@ export class AuthClient {
     }
   }
 
-  #send(input, init, token) {
-    const headers = new Headers(init.headers ?? (isRequest(input) ? input.headers : undefined));
-    if (token !== null) headers.set("Authorization", `Bearer ${token}`);
-    return this.#fetch(input, { ...init, headers });
+  async #send(input, init, token) {
+    const isDPoP = token !== null && this.#tokenType === "DPoP" && this.#dpop !== null;
+    const url = isRequest(input) ? input.url : String(input);
+    const method = init.method ?? (isRequest(input) ? input.method : "GET");
+    for (let attempt = 0; ; attempt += 1) {
+      const headers = new Headers(init.headers ?? (isRequest(input) ? input.headers : undefined));
+      if (isDPoP) {
+        // RFC 9449 §7: the token as "DPoP", with a fresh proof carrying its hash (ath).
+        headers.set("Authorization", `DPoP ${token}`);
+        const proof = await this.#dpop.proof(method, url, { accessToken: token, nonce: this.#nonceFor(url) });
+        if (proof !== null) headers.set("DPoP", proof);
+      } else if (token !== null) {
+        headers.set("Authorization", `Bearer ${token}`);
+      }
+      const response = await this.#fetch(input, { ...init, headers });
+      if (isDPoP) this.#rememberNonce(url, response);
+      if (!isDPoP || attempt > 0 || !(await isNonceChallenge(response))) return response;
+    }
+  }
+
+  #nonceFor(url) {
+    return this.#dpopNonces.get(originOf(url)) ?? null;
+  }
+
+  #rememberNonce(url, response) {
+    const nonce = response.headers?.get?.("DPoP-Nonce");
+    if (nonce) this.#dpopNonces.set(originOf(url), nonce);
   }
 
   #mayCarryToken(input) {
@@ -697,6 +781,16 @@ export function createAuthClient(options) {
 
 function isTokenResponse(body) {
   return body !== null && typeof body === "object" && typeof body.access_token === "string";
+}
+
+/** A 401/400 asking for the server's DPoP nonce (RFC 9449 §8, §9). */
+async function isNonceChallenge(response) {
+  if (response.status !== 401 && response.status !== 400) return false;
+  if (!response.headers.get("DPoP-Nonce")) return false;
+  const challenge = response.headers.get("WWW-Authenticate") ?? "";
+  if (/error="?use_dpop_nonce"?/i.test(challenge)) return true;
+  const body = await readJson(response.clone());
+  return body?.code === "use_dpop_nonce" || body?.error === "use_dpop_nonce";
 }
 
 async function isAccessTokenRejected(response) {

@@ -170,3 +170,26 @@ def replay_refresh() -> Callable[[APIClient, str], Any]:
         return thief.post(REFRESH, HTTP_X_CSRFTOKEN=csrf)
 
     return replay
+
+
+@pytest.fixture(params=["database", _REDIS])
+def throttle_store(request: pytest.FixtureRequest, settings: Any) -> Iterator[str]:
+    """The login throttle's counter store: the database (behind a process-local cache,
+    PostgreSQL only: threads need their own connections) and Redis."""
+    if request.param == "database":
+        if os.environ.get("JWTAUTH_TEST_DB") != "postgres":
+            pytest.skip("needs PostgreSQL: run with JWTAUTH_TEST_DB=postgres (SQLite serialises writers)")
+    else:
+        if not REDIS_URL:
+            pytest.skip("JWTAUTH_TEST_REDIS_URL is not set (e.g. redis://127.0.0.1:6379/5)")
+        settings.CACHES = {
+            **settings.CACHES,
+            "throttle": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": REDIS_URL,
+                "KEY_PREFIX": f"jwtauth-test-{uuid.uuid4().hex}",
+                "OPTIONS": {"socket_timeout": 5, "socket_connect_timeout": 2},
+            },
+        }
+        settings.JWTAUTH = {**settings.JWTAUTH, "LOGIN_THROTTLE_CACHE": "throttle"}
+    yield request.param

@@ -30,7 +30,7 @@ Deployment (how jwtauth sits in the project):
 ``jwtauth.W108``   ``CSRF_USE_SESSIONS``: there is no ``csrftoken`` cookie at all
 ``jwtauth.W109``   the jwtauth URLs are not mounted (namespace ``jwtauth``)
 ``jwtauth.W110``   ``REFRESH_COOKIE_PATH`` is ``/``: the cookie goes everywhere
-``jwtauth.W111``   login throttling turned off, DEBUG off
+``jwtauth.W111``   per-IP and per-account login throttling off, DEBUG off
 ``jwtauth.W112``   ``REFRESH_COOKIE_SAMESITE="None"``: CSRF is the only defence
 ``jwtauth.W113``   ``REFRESH_TOKEN_LIFETIME`` over 90 days
 ``jwtauth.W114``   one explicit signing key for access and refresh tokens
@@ -185,7 +185,8 @@ def _cookie_and_key_checks(values: Mapping[str, Any]) -> list[CheckMessage]:
             )
         )
     rates = values.get("LOGIN_THROTTLE_RATES")
-    if isinstance(rates, Mapping) and not any(rates.values()) and not settings.DEBUG:
+    # The IPv6 /48 limit alone is no defence: IPv4 clients and one /64 go unchecked.
+    if isinstance(rates, Mapping) and not rates.get("ip") and not rates.get("account") and not settings.DEBUG:
         messages.append(
             Warning("Login throttling is turned off: passwords can be guessed at full speed.", id="jwtauth.W111")
         )

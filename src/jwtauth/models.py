@@ -1,6 +1,6 @@
 """Django's model discovery entry point; the models live in :mod:`jwtauth.sessions`."""
 
 from .sessions.dpop_replay import UsedDPoPProof
-from .sessions.models import RefreshSession
+from .sessions.models import LoginAttemptCounter, RefreshSession
 
-__all__ = ["RefreshSession", "UsedDPoPProof"]
+__all__ = ["LoginAttemptCounter", "RefreshSession", "UsedDPoPProof"]

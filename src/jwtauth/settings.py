@@ -101,7 +101,7 @@ def _token_size(value: object) -> int:
     return value
 
 
-_THROTTLE_SCOPES = {"ip": "20/min", "account": "10/15min"}
+_THROTTLE_SCOPES = {"ip": "20/min", "ipv6_48": "100/min", "account": "10/15min"}
 
 
 def _throttle_rates(value: object) -> Mapping[str, Rate | None]:
@@ -180,6 +180,8 @@ class JWTAuthSettings(SettingsTable):
     refresh_reuse_grace_period = Setting(timedelta(seconds=10), duration(), "after a rotation, the replaced refresh token is still answered (new access token, no new cookie) for this long; `0` disables", _COOKIE, default_doc="`timedelta(seconds=10)`")
     user_serializer = Setting("jwtauth.api.serializers.UserSerializer", dotted_path, "dotted path of the serializer for the `user` object", _COOKIE)
     password_max_length = Setting(4096, integer(minimum=1), "longer passwords are a 400 before any hashing", _COOKIE)
+    login_identifier_case_insensitive = Setting(False, boolean, "`True`: `login/` finds the account by a case-insensitive match of `USERNAME_FIELD` (`Ana@Example.COM` logs in as `ana@example.com`); an exact match wins when several accounts differ only in case", _COOKIE)
+    login_form_enabled = Setting(False, boolean, "`True`: `login/` also takes form-encoded and multipart bodies, which then need Django's CSRF token; otherwise they are a 415 `unsupported_media_type`", _COOKIE)
     login_max_body_bytes = Setting(65536, integer(minimum=1), "larger bodies to login/refresh/logout/password change are a 413 before parsing", _COOKIE)
 
     # Sessions and revocation
@@ -193,8 +195,8 @@ class JWTAuthSettings(SettingsTable):
     max_sessions_per_user = Setting(None, optional(integer(minimum=1), "None or a positive int"), "`None` (unlimited) or a cap on live sessions per user; the oldest are evicted on login", _SESSIONS)
 
     # Login throttling
-    login_throttle_rates = Setting(dict(_THROTTLE_SCOPES), _throttle_rates, "failed logins allowed per client IP and per account; `None` turns one off; see [hardening.md](hardening.md)", _LOGIN)
-    login_throttle_cache = Setting("default", text(), "the `CACHES` alias holding the counters", _LOGIN)
+    login_throttle_rates = Setting(dict(_THROTTLE_SCOPES), _throttle_rates, "failed logins allowed per client IP (IPv6: per /64), per IPv6 /48 and per account; `None` turns one off; see [hardening.md](hardening.md)", _LOGIN)
+    login_throttle_cache = Setting("default", text(), "the `CACHES` alias holding the counters; a process-local `LocMemCache` keeps them in the database instead", _LOGIN)
     num_proxies = Setting(0, integer(minimum=0), "trusted reverse proxies in front of Django; the client IP is the `X-Forwarded-For` entry they appended", _LOGIN)
 
     # DPoP (sender-constrained tokens)

@@ -338,9 +338,13 @@ def test_inactive_user_rejected_even_by_permissive_backend(api_client: APIClient
     assert r.json()["code"] == "invalid_credentials"
 
 
-def test_form_login(api_client: APIClient, user: Any) -> None:
-    assert api_client.post(LOGIN, {"username": "alice", "password": PASSWORD}).status_code == 200
-    body = f"username=alice&password={PASSWORD.replace(' ', '+')}"
+@pytest.mark.jwtauth_settings(LOGIN_FORM_ENABLED=True)
+def test_form_login_when_enabled_needs_the_csrf_token(api_client: APIClient, user: Any) -> None:
+    assert api_client.post(LOGIN, {"username": "alice", "password": PASSWORD}).json()["code"] == "csrf_failed"
+    token = api_client.get("/api/auth/csrf/").json()["csrf_token"]
+    assert api_client.post(LOGIN, {"username": "alice", "password": PASSWORD}, HTTP_X_CSRFTOKEN=token).status_code == 200
+    token = api_client.cookies["csrftoken"].value
+    body = f"username=alice&password={PASSWORD.replace(' ', '+')}&csrfmiddlewaretoken={token}"
     r = api_client.generic("POST", LOGIN, body, content_type="application/x-www-form-urlencoded")
     assert r.status_code == 200
 

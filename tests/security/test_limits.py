@@ -112,9 +112,13 @@ def test_huge_username_is_400(api_client: APIClient, user: Any) -> None:
     assert "username" in response.json()["errors"]
 
 
+@pytest.mark.jwtauth_settings(LOGIN_FORM_ENABLED=True)
 def test_too_many_form_fields_is_json_400(api_client: APIClient, user: Any) -> None:
     body = "&".join(f"f{i}=1" for i in range(2000))
-    response = api_client.generic("POST", LOGIN, body, content_type="application/x-www-form-urlencoded")
+    api_client.cookies["csrftoken"] = "a" * 32
+    response = api_client.generic(
+        "POST", LOGIN, body, content_type="application/x-www-form-urlencoded", HTTP_X_CSRFTOKEN="a" * 32
+    )
     assert response.status_code == 400
     assert response.json()["code"] == "parse_error"
 
@@ -129,9 +133,10 @@ def test_deep_json_is_400(api_client: APIClient, user: Any) -> None:
     assert response.json()["code"] == "parse_error"
 
 
-@pytest.mark.jwtauth_settings(LOGIN_MAX_BODY_BYTES=1_000_000)
+@pytest.mark.jwtauth_settings(LOGIN_MAX_BODY_BYTES=1_000_000, LOGIN_FORM_ENABLED=True)
 def test_too_many_multipart_fields_is_json_400(api_client: APIClient, user: Any) -> None:
     data = {f"f{i}": "1" for i in range(1200)}
-    response = api_client.post(LOGIN, data, format="multipart")
+    api_client.cookies["csrftoken"] = "a" * 32
+    response = api_client.post(LOGIN, data, format="multipart", HTTP_X_CSRFTOKEN="a" * 32)
     assert response.status_code == 400
     assert response.json()["code"] == "parse_error"

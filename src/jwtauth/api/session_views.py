@@ -36,7 +36,7 @@ from .errors import api_error
 from .parsers import StrictJSONParser, check_body_size
 from .permissions import check_recent_authentication
 from .serializers import password_change_serializer_class, reauthenticate_serializer_class
-from .throttling import check_login_throttles, record_login_failure
+from .throttling import account_ident, reserve_login_attempt
 from .views import JWTAuthAPIView
 
 __all__ = ["LogoutAllView", "PasswordChangeView", "ReauthenticateView", "SessionDetailView", "SessionListView"]
@@ -160,10 +160,10 @@ class PasswordChangeView(_BearerView):
         user: Any = request.user
         # Guessing the current password with a stolen access token counts against the
         # same failure limits as login/ (per account and per client IP).
-        check_login_throttles(request, user.get_username())
+        attempt = reserve_login_attempt(request, account_ident(user.get_username(), user.pk))
         if not user.check_password(old):
-            record_login_failure(request, user.get_username())
             raise ValidationError({"old_password": [_("The password is incorrect.")]})
+        attempt.release()
         try:
             validate_password(new, user)
         except DjangoValidationError as err:
@@ -212,14 +212,15 @@ class ReauthenticateView(_BearerView):
         serializer.is_valid(raise_exception=True)
         user: Any = request.user
         username = user.get_username()
-        check_login_throttles(request, username)
+        # Reserved before the hasher runs, given back on success, as on login/.
+        attempt = reserve_login_attempt(request, account_ident(username, user.pk))
         credentials = {get_user_model().USERNAME_FIELD: username, "password": serializer.validated_data["password"]}
         # authenticate(): the configured backends, the hasher run in constant time, and
         # user_login_failed with the password scrubbed, as login/ does.
         proven = authenticate(request._request, **credentials)
         if proven is None or proven.pk != user.pk or getattr(proven, "is_active", True) is False:
-            record_login_failure(request, username)
             raise api_error(e.InvalidCredentials())
+        attempt.release()
         try:
             access = reauthenticate_session(request.auth.sid, proven, request=request._request)  # type: ignore[union-attr]
         except e.RefreshTokenRevoked:

@@ -1,24 +1,32 @@
-"""Login throttling: failed logins per client IP and per account, on the shared cache.
+"""Login throttling: failed logins per client IP (and IPv6 /48) and per account.
 
-Threats: online password guessing against one account from many addresses
-(the per-account limit) and against many accounts from one address (the per-IP
-limit). Only *failed* logins count, so a victim's successful login neither resets
-an attacker's count nor is blocked by its own earlier success; a client that is over
-a limit is refused with 429 ``throttled`` and ``Retry-After`` *before* the password
-hasher runs. The per-account limit lets anyone slow down logins to an account they
-can name (the usual trade-off); turn it off with ``LOGIN_THROTTLE_RATES={"account":
-None}`` if that matters more than guessing.
+Threats: online password guessing against one account from many addresses (the
+per-account limit), against many accounts from one address (the per-IP limit), and
+from one IPv6 allocation spread over many /64s (the per-/48 limit).
+
+Every attempt **reserves** its place before the password hasher runs: one atomic
+increment per counter (Redis ``INCR``, or an ``UPDATE ... count + 1`` in the database),
+refused with 429 ``throttled`` and ``Retry-After`` when the count it got is over the
+limit. A successful login gives its reservations back, so in the end only failures
+count: a victim's successful login neither resets an attacker's count nor is blocked
+by its own earlier success. Because the increment comes first, N concurrent guesses
+get N distinct counts and at most the limit of them reach the hasher (checking first
+and counting after, as before, let 41 of 64 parallel guesses through a limit of 10).
 
 Counts are two fixed-window counters per key (this window and the last) combined into
-a sliding-window estimate. Each failure is one atomic ``cache.incr``, so concurrent
-guesses are all counted (a read-modify-write list, as DRF's default history keeps,
-loses them under concurrency). The cache must be shared by every worker (Redis or
-Memcached): a process-local cache multiplies the limits by the number of processes.
-If the cache is down, throttling fails open and logs a warning: logins keep working.
+a sliding-window estimate. Where they live:
+
+- a shared cache (Redis, Memcached): ``LOGIN_THROTTLE_CACHE``;
+- that alias is a process-local ``LocMemCache``: the database
+  (:mod:`jwtauth.sessions.attempt_counters`), so several worker processes share one
+  count; ``DummyCache`` counts nothing (check ``jwtauth.W103``).
+
+If the store fails, throttling fails open and logs a warning: logins keep working.
 
 The client IP is ``REMOTE_ADDR`` unless ``NUM_PROXIES`` > 0; then it is the
 ``X-Forwarded-For`` entry appended by the outermost of those trusted proxies. IPv6
-clients are counted per /64, the block one subscriber usually controls.
+clients are counted per /64 (the block one subscriber usually controls) and per /48
+(one site's allocation, with its own, higher limit).
 """
 
 from __future__ import annotations
@@ -28,23 +36,24 @@ import ipaddress
 import logging
 import math
 import unicodedata
-from typing import Any
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any, Protocol
 
-from django.core.cache import caches
+from django.core.cache import BaseCache, caches
+from django.core.cache.backends.locmem import LocMemCache
 from django.http import HttpRequest
 from rest_framework.exceptions import Throttled
 from rest_framework.request import Request
-from rest_framework.throttling import SimpleRateThrottle
-from rest_framework.views import APIView
 
+from ..sessions.attempt_counters import add_to_counter, read_counters
 from ..settings import get_settings
 
 __all__ = [
-    "LoginAccountThrottle",
-    "LoginIPThrottle",
-    "check_login_throttles",
+    "LoginAttempt",
+    "account_ident",
     "client_ip",
-    "record_login_failure",
+    "reserve_login_attempt",
 ]
 
 logger = logging.getLogger("jwtauth")
@@ -84,139 +93,175 @@ def client_ip(request: HttpRequest, num_proxies: int | None = None) -> str | Non
     return None if remote is None else str(remote)
 
 
-def _ip_ident(address: str) -> str:
+def _ip_idents(address: str) -> dict[str, str]:
+    """The per-scope idents of one client address: ``ip`` always, ``ipv6_48`` for IPv6."""
     ip = ipaddress.ip_address(address)
     if isinstance(ip, ipaddress.IPv6Address):
         if ip.ipv4_mapped is not None:
-            return str(ip.ipv4_mapped)
-        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
-    return str(ip)
+            return {"ip": str(ip.ipv4_mapped)}
+        return {
+            "ip": str(ipaddress.ip_network(f"{ip}/64", strict=False)),
+            "ipv6_48": str(ipaddress.ip_network(f"{ip}/48", strict=False)),
+        }
+    return {"ip": str(ip)}
 
 
-def _account_ident(username: str) -> str:
-    # Compatibility-normalised and case-folded, so "Alice" and its fullwidth twin share one
-    # count; hashed, so cache keys stay short and hold no usernames.
-    normalised = unicodedata.normalize("NFKC", username).casefold().strip()
-    return hashlib.sha256(normalised.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+def _hashed(text: str) -> str:
+    # Hashed, so keys stay short and hold no usernames or addresses.
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
-class _FailureThrottle(SimpleRateThrottle):
-    """A DRF throttle that counts failures (via :meth:`record_failure`), not requests."""
+def account_ident(username: str, user_pk: Any = None) -> str:
+    """The per-account counter's ident.
 
-    scope = "login"
+    Args:
+        username: the identifier as submitted.
+        user_pk: the primary key of the user the auth backend's lookup resolves
+            ``username`` to, or ``None`` when there is none.
 
-    def __init__(self, username: str | None = None) -> None:
-        # SimpleRateThrottle.__init__ reads DRF's THROTTLE_RATES; ours come from JWTAUTH.
-        conf = get_settings()
-        rate = conf.login_throttle_rates.get(self.scope)
-        self.username = username
-        self.num_requests = rate.num_requests if rate else 0
-        self.duration = rate.duration_seconds if rate else 0
-        self.cache = caches[conf.login_throttle_cache]
-        self.timer = lambda: conf.clock.now().timestamp()
-        self.history = []
-        self._wait = 0.0
+    Returns:
+        For an existing user, an ident of its primary key, so every spelling the
+        database takes for that account (``alíce`` for ``alice`` under MySQL's
+        accent-insensitive collations, ``ALICE``...) shares one count. Otherwise the
+        username compatibility-decomposed, stripped of combining marks and case-folded
+        (``Alice``, its full-width twin and ``alíce`` share one), so unknown names behave like
+        known ones and the count reveals nothing about which exist.
+    """
+    if user_pk is not None:
+        return _hashed(f"pk:{user_pk}")
+    decomposed = unicodedata.normalize("NFKD", username)
+    folded = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold().strip()
+    return _hashed(f"name:{unicodedata.normalize('NFKC', folded)}")
 
-    def _ident(self, request: HttpRequest) -> str | None:
-        raise NotImplementedError
 
-    def get_cache_key(self, request: Request | HttpRequest, view: APIView | None = None) -> str | None:
-        if not self.num_requests:
-            return None
-        ident = self._ident(request._request if isinstance(request, Request) else request)
-        return None if ident is None else f"jwtauth:throttle:{self.scope}:{ident}"
+class _Store(Protocol):
+    def add(self, key: str, delta: int, timeout: timedelta) -> int: ...
+    def get(self, key: str) -> int: ...
 
-    def _windows(self, key: str) -> tuple[str, str, float]:
-        self.now = self.timer()
-        index, into = divmod(self.now, self.duration)
-        return f"{key}:{int(index)}", f"{key}:{int(index) - 1}", into / self.duration
 
-    def allow_request(self, request: Any, view: Any = None) -> bool:
-        """``False`` when the failures in the sliding window reached the limit."""
-        key = self.get_cache_key(request, view)
-        if key is None:
-            return True
-        current_key, previous_key, fraction = self._windows(key)
-        counts = self.cache.get_many([current_key, previous_key])
-        current, previous = int(counts.get(current_key, 0)), int(counts.get(previous_key, 0))
-        limit = self.num_requests
-        if current + previous * (1 - fraction) < limit:
-            return True
-        # Seconds until the estimate drops below the limit: first while the previous
-        # window's weight fades, else into the next window, as this one fades.
-        if current < limit:
-            wait_fraction = (1 - (limit - current) / previous) - fraction
-        else:
-            wait_fraction = (1 - fraction) + (1 - limit / current)
-        # The estimate must drop strictly below the limit: the next whole second after.
-        self._wait = float(math.floor(wait_fraction * self.duration) + 1)
-        return False
+@dataclass(frozen=True, slots=True)
+class _CacheStore:
+    cache: BaseCache
 
-    def wait(self) -> float | None:
-        return self._wait
-
-    def record_failure(self, request: Any) -> None:
-        """Count one failed login for this throttle's key (one atomic increment)."""
-        key = self.get_cache_key(request)
-        if key is None:
-            return
-        current_key, _previous, _fraction = self._windows(key)
-        # The counter must outlive the next window, where it is the "previous" one.
-        self.cache.add(current_key, 0, timeout=2 * self.duration)
+    def add(self, key: str, delta: int, timeout: timedelta) -> int:
+        if delta > 0:
+            self.cache.add(key, 0, timeout=int(timeout.total_seconds()))
         try:
-            self.cache.incr(current_key)
+            return int(self.cache.incr(key, delta))
         except ValueError:  # expired between add() and incr()
-            self.cache.set(current_key, 1, timeout=2 * self.duration)
+            if delta <= 0:
+                return 0
+            self.cache.set(key, delta, timeout=int(timeout.total_seconds()))
+            return delta
+
+    def get(self, key: str) -> int:
+        return int(self.cache.get(key) or 0)
 
 
-class LoginIPThrottle(_FailureThrottle):
-    """Failed logins per client IP (``LOGIN_THROTTLE_RATES["ip"]``)."""
+@dataclass(frozen=True, slots=True)
+class _DatabaseStore:
+    def add(self, key: str, delta: int, timeout: timedelta) -> int:
+        return add_to_counter(key, delta, expires_at=get_settings().clock.now() + timeout)
 
-    scope = "ip"
-
-    def _ident(self, request: HttpRequest) -> str | None:
-        address = client_ip(request)
-        return None if address is None else _ip_ident(address)
-
-
-class LoginAccountThrottle(_FailureThrottle):
-    """Failed logins per account, from any client (``LOGIN_THROTTLE_RATES["account"]``)."""
-
-    scope = "account"
-
-    def _ident(self, request: HttpRequest) -> str | None:
-        return None if not self.username else _account_ident(self.username)
+    def get(self, key: str) -> int:
+        return read_counters([key]).get(key, 0)
 
 
-def _throttles(username: str | None) -> tuple[_FailureThrottle, ...]:
-    return (LoginIPThrottle(username), LoginAccountThrottle(username))
+def _store() -> _Store:
+    cache = caches[get_settings().login_throttle_cache]
+    # A process-local cache would let each worker count alone: use the database.
+    return _DatabaseStore() if isinstance(cache, LocMemCache) else _CacheStore(cache)
 
 
-def check_login_throttles(request: HttpRequest | Request, username: str | None) -> None:
-    """Refuse a login attempt when its IP or account is over the failure limit.
+@dataclass(slots=True)
+class LoginAttempt:
+    """The reservations one login attempt holds; :meth:`release` gives them back."""
+
+    store: _Store | None = None
+    held: list[tuple[str, timedelta]] = field(default_factory=list)
+
+    def release(self) -> None:
+        """Give the reservations back (after a successful login). Never raises."""
+        held, self.held, store = self.held, [], self.store
+        if store is None:
+            return
+        for key, timeout in held:
+            try:
+                store.add(key, -1, timeout)
+            except Exception:
+                logger.warning("jwtauth: login throttle store unavailable; reservation not released")
+
+
+def _scopes(request: HttpRequest, account: str | None) -> dict[str, str]:
+    idents: dict[str, str] = {}
+    address = client_ip(request)
+    if address is not None:
+        idents.update(_ip_idents(address))
+    if account is not None:
+        idents["account"] = account
+    return idents
+
+
+def reserve_login_attempt(request: HttpRequest | Request, account: str | None) -> LoginAttempt:
+    """Reserve one attempt on every throttle counter of this request, before hashing.
+
+    Each counter gets one atomic increment; if the count it returns puts the sliding
+    window estimate over the limit, every reservation made is given back and the
+    attempt is refused. Keep the returned reservation for a failed login; call
+    :meth:`LoginAttempt.release` after a successful one.
+
+    Args:
+        request: the request (its client IP is counted).
+        account: :func:`account_ident` of the submitted identifier, or ``None``.
+
+    Returns:
+        The held :class:`LoginAttempt`.
 
     Raises:
         rest_framework.exceptions.Throttled: 429, code ``throttled``, with
             ``Retry-After`` (seconds) set from the longest wait.
     """
-    waits = []
-    for throttle in _throttles(username):
-        try:
-            allowed = throttle.allow_request(request)
-        except Exception:  # the cache is down: fail open, loudly
-            logger.warning("jwtauth: login throttle cache unavailable; not throttling (scope=%s)", throttle.scope)
+    conf = get_settings()
+    django_request = request._request if isinstance(request, Request) else request
+    attempt = LoginAttempt()
+    waits: list[float] = []
+    now = conf.clock.now().timestamp()
+    for scope, ident in _scopes(django_request, account).items():
+        rate = conf.login_throttle_rates.get(scope)
+        if rate is None:
             continue
-        if not allowed:
-            logger.info("jwtauth: login throttled (scope=%s)", throttle.scope)
-            waits.append(throttle.wait() or 1.0)
-    if waits:
-        raise Throttled(wait=max(waits))
-
-
-def record_login_failure(request: HttpRequest | Request, username: str | None) -> None:
-    """Count a failed login against the client IP and the account. Never raises."""
-    for throttle in _throttles(username):
+        limit, duration = rate.num_requests, rate.duration_seconds
+        index, into = divmod(now, duration)
+        fraction = into / duration
+        key = f"jwtauth:throttle:{scope}:{_hashed(ident)}"
+        current_key, previous_key = f"{key}:{int(index)}", f"{key}:{int(index) - 1}"
+        # The counter must outlive the next window, where it is the "previous" one.
+        timeout = timedelta(seconds=2 * duration)
         try:
-            throttle.record_failure(request)
-        except Exception:
-            logger.warning("jwtauth: login throttle cache unavailable; failure not counted (scope=%s)", throttle.scope)
+            store = attempt.store = attempt.store or _store()
+            count = store.add(current_key, 1, timeout)
+            previous = store.get(previous_key)
+        except Exception:  # the store is down: fail open, loudly
+            logger.warning("jwtauth: login throttle store unavailable; not throttling (scope=%s)", scope)
+            continue
+        attempt.held.append((current_key, timeout))
+        before = count - 1  # the attempts ahead of this one
+        if before + previous * (1 - fraction) < limit:
+            continue
+        logger.info("jwtauth: login throttled (scope=%s)", scope)
+        waits.append(_wait_seconds(before, previous, fraction, limit, duration))
+    if waits:
+        attempt.release()
+        raise Throttled(wait=max(waits))
+    return attempt
+
+
+def _wait_seconds(current: int, previous: int, fraction: float, limit: int, duration: int) -> float:
+    # Seconds until the estimate drops below the limit: first while the previous
+    # window's weight fades, else into the next window, as this one fades.
+    if current < limit:
+        wait_fraction = (1 - (limit - current) / previous) - fraction
+    else:
+        wait_fraction = (1 - fraction) + (1 - limit / current)
+    # The estimate must drop strictly below the limit: the next whole second after.
+    return float(math.floor(wait_fraction * duration) + 1)

@@ -7,10 +7,12 @@ Every response that carries a token is ``Cache-Control: no-store`` (RFC 6749 §5
 
 from __future__ import annotations
 
+import logging
 from functools import cache
 from typing import Any, ClassVar
 
 from django.contrib.auth import authenticate
+from django.db import Error as DatabaseError
 from django.middleware.csrf import get_token
 from django.utils.cache import add_never_cache_headers
 from django.utils.module_loading import import_string
@@ -35,13 +37,16 @@ from ..sessions.service import refresh_session, revoke_refresh_token
 from ..settings import get_settings
 from .authentication import BEARER_ERRORS, JWTAuthentication
 from .cookies import delete_refresh_cookie, login_url, read_refresh_cookies, set_refresh_cookie
+from .credentials import equalise_failed_login, resolve_login_identity
 from .csrf import bind_csrf_token, bound_refresh_token, csrf_token_for_cookies, enforce_csrf, enforce_trusted_origin
 from .dpop import add_nonce_header, dpop_error, login_proof_jkt, token_type
 from .errors import DEFAULT_REALM, api_error, bearer_challenge, cookie_challenge, exception_handler
 from .parsers import StrictFormParser, StrictJSONParser, StrictMultiPartParser, check_body_size
 from .serializers import login_serializer_class
-from .throttling import check_login_throttles, record_login_failure
+from .throttling import account_ident, reserve_login_attempt
 from .tokens import start_login
+
+logger = logging.getLogger("jwtauth")
 
 __all__ = ["CsrfTokenView", "LoginView", "LogoutView", "RefreshView", "UserView"]
 
@@ -61,6 +66,11 @@ def _no_store(response: Response) -> Response:
     response["Cache-Control"] = "no-store"
     response["Pragma"] = "no-cache"
     return response
+
+
+def _is_form(request: Request) -> bool:
+    media_type = str(request.content_type or "").split(";", 1)[0].strip().lower()
+    return media_type in ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 def enforce_origin_or_403(request: Request) -> None:
@@ -124,16 +134,20 @@ class _CookieView(JWTAuthAPIView):
 class LoginView(_CookieView):
     """``POST login/``: exchange credentials for an access token and a refresh cookie.
 
-    Body (JSON or form): ``{"<USERNAME_FIELD>" or "username": str, "password": str}``.
+    Body: JSON ``{"<USERNAME_FIELD>" or "username": str, "password": str}``. Form-encoded
+    and multipart bodies only with ``LOGIN_FORM_ENABLED``, and then with Django's CSRF
+    token (a form post is a "simple request" any site can send without a preflight).
 
     Responses:
         200 ``{"access_token", "token_type": "Bearer", "expires_in": seconds,
         "csrf_token", "user"}`` with the refresh cookie and a rotated ``csrftoken``.
         400 ``invalid_request``/``parse_error``; 401 ``invalid_credentials`` for an
-        unknown user, a wrong password and an inactive user alike; 413
-        ``request_too_large``; 503 ``config_invalid`` when ``TOKEN_CLAIMS`` returns
-        unusable claims (no session is started); 429 ``throttled`` with ``Retry-After`` after too many
-        failed logins from this IP or for this account (only failures count).
+        unknown user, a wrong password, an inactive user and an auth backend that
+        raised alike; 403 ``csrf_failed``; 413 ``request_too_large``; 415
+        ``unsupported_media_type`` for a body that is not JSON; 503 ``config_invalid``
+        when ``TOKEN_CLAIMS`` returns unusable claims (no session is started); 429
+        ``throttled`` with ``Retry-After`` after too many failed logins from this IP or
+        for this account (only failures count).
     """
 
     errors = (
@@ -150,26 +164,49 @@ class LoginView(_CookieView):
         e.ServiceUnavailable,
     )
 
+    def get_parsers(self) -> list[Any]:
+        if get_settings().login_form_enabled:
+            return [StrictJSONParser(), StrictFormParser(), StrictMultiPartParser()]
+        return [StrictJSONParser()]
+
     def post(self, request: Request) -> Response:
         conf = get_settings()
         check_body_size(request._request, conf.login_max_body_bytes)
         enforce_origin_or_403(request)
+        if conf.login_form_enabled and _is_form(request):
+            try:
+                enforce_csrf(request._request)
+            except JWTAuthError as err:
+                raise api_error(err) from None
         serializer = login_serializer_class(conf.password_max_length)(data=request.data)
         serializer.is_valid(raise_exception=True)
         dpop_jkt = _proof_jkt(request)
-        username_field = serializer.username_field
-        check_login_throttles(request, serializer.validated_data["username"])
-        credentials = {
-            username_field: serializer.validated_data["username"],
-            "password": serializer.validated_data["password"],
-        }
-        # authenticate() runs the password hasher for unknown users too (timing) and
-        # sends user_login_failed with the password scrubbed.
-        with password_upgrades_allowed():
-            user = authenticate(request._request, **credentials)
+        password = serializer.validated_data["password"]
+        identity = resolve_login_identity(serializer.validated_data["username"])
+        # Reserved before the hasher runs, given back on success: concurrent guesses
+        # each get their own count, and at most the limit of them reach the hasher.
+        attempt = reserve_login_attempt(
+            request, account_ident(identity.username, None if identity.user is None else identity.user.pk)
+        )
+        credentials = {serializer.username_field: identity.username, "password": password}
+        backend_failed = False
+        try:
+            # authenticate() runs the password hasher for unknown users too and sends
+            # user_login_failed with the password scrubbed.
+            with password_upgrades_allowed():
+                user = authenticate(request._request, **credentials)
+        except DatabaseError:
+            raise  # an outage: 503 from the error handler, not a wrong password
+        except Exception as err:  # e.g. MultipleObjectsReturned from an iexact manager
+            logger.warning(
+                "jwtauth: an authentication backend raised %s during login; answered invalid_credentials",
+                type(err).__name__,
+            )
+            user, backend_failed = None, True
         if user is None or getattr(user, "is_active", True) is False:
-            record_login_failure(request, serializer.validated_data["username"])
+            equalise_failed_login(identity, password, backend_failed=backend_failed)
             raise api_error(InvalidCredentials())
+        attempt.release()
         # One transaction: the session row and last_login (user_logged_in) land together
         # or not at all, so a failure in between never leaves a half-made session.
         result = start_login(user, request, dpop_jkt=dpop_jkt)

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-__all__ = ["RefreshSession"]
+__all__ = ["LoginAttemptCounter", "RefreshSession"]
 
 
 class RefreshSession(models.Model):
@@ -58,3 +58,23 @@ class RefreshSession(models.Model):
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
+
+
+class LoginAttemptCounter(models.Model):
+    """One window of a login throttle counter, kept in the database when the throttle
+    cache is process-local (``LocMemCache``), so every worker process shares the count.
+
+    ``key`` is ``jwtauth:throttle:<scope>:<hashed ident>:<window index>`` (no username or
+    address in clear); ``expires_at`` (aware UTC) is when ``jwtauth_cleanup`` may delete it.
+    """
+
+    key = models.CharField(_("key"), max_length=191, unique=True)  # 191: indexable in utf8mb4 on MySQL
+    count = models.IntegerField(_("count"), default=0)
+    expires_at = models.DateTimeField(_("expires at"), db_index=True)
+
+    class Meta:
+        verbose_name = _("login attempt counter")
+        verbose_name_plural = _("login attempt counters")
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count}"

@@ -21,7 +21,7 @@ Deployment (how jwtauth sits in the project):
 =================  ===========================================================
 ``jwtauth.E101``   CORS lets every origin send credentialed requests
 ``jwtauth.W101``   a CORS origin is missing from ``CSRF_TRUSTED_ORIGINS``
-``jwtauth.W102``   the throttle cache is process-local (``LocMemCache``), DEBUG off
+``jwtauth.W102``   the throttle cache is process-local: counts go to the database
 ``jwtauth.W103``   the throttle cache is ``DummyCache``: throttling does nothing
 ``jwtauth.W104``   ``ACCESS_TOKEN_LIFETIME`` over one hour
 ``jwtauth.W105``   ``LEEWAY`` over five minutes
@@ -112,16 +112,21 @@ def _cache_checks(values: Mapping[str, Any]) -> list[CheckMessage]:
     if backend in _DUMMY_CACHES:
         return [
             Warning(
-                f"The login throttle cache {alias!r} is a DummyCache: failed logins are never counted.",
+                f"The login throttle cache {alias!r} is a DummyCache: failed logins are never counted, "
+                "so login throttling does nothing.",
+                hint="Point JWTAUTH['LOGIN_THROTTLE_CACHE'] at a shared cache (Redis), or at a LocMemCache "
+                "to keep the counts in the database.",
                 id="jwtauth.W103",
             )
         ]
     if backend in _LOCAL_CACHES and not settings.DEBUG:
         return [
             Warning(
-                f"The login throttle cache {alias!r} is process-local (LocMemCache): every worker "
-                "counts on its own, multiplying the limits, and counts vanish on restart.",
-                hint="Use a shared cache (Redis, Memcached) through JWTAUTH['LOGIN_THROTTLE_CACHE'].",
+                f"The login throttle cache {alias!r} is process-local (LocMemCache), so jwtauth keeps "
+                "the login attempt counts in the database instead: correct across worker processes, at "
+                "the cost of two counter writes per login attempt on the database.",
+                hint="Use a shared cache (Redis, Memcached) through JWTAUTH['LOGIN_THROTTLE_CACHE'] to take "
+                "those writes off the database.",
                 id="jwtauth.W102",
             )
         ]

@@ -342,7 +342,9 @@ def test_inactive_user_rejected_even_by_permissive_backend(api_client: APIClient
 def test_form_login_when_enabled_needs_the_csrf_token(api_client: APIClient, user: Any) -> None:
     assert api_client.post(LOGIN, {"username": "alice", "password": PASSWORD}).json()["code"] == "csrf_failed"
     token = api_client.get("/api/auth/csrf/").json()["csrf_token"]
-    assert api_client.post(LOGIN, {"username": "alice", "password": PASSWORD}, HTTP_X_CSRFTOKEN=token).status_code == 200
+    assert (
+        api_client.post(LOGIN, {"username": "alice", "password": PASSWORD}, HTTP_X_CSRFTOKEN=token).status_code == 200
+    )
     token = api_client.cookies["csrftoken"].value
     body = f"username=alice&password={PASSWORD.replace(' ', '+')}&csrfmiddlewaretoken={token}"
     r = api_client.generic("POST", LOGIN, body, content_type="application/x-www-form-urlencoded")

@@ -124,6 +124,29 @@ def test_every_spelling_that_logs_in_counts_against_the_account(
 
 @pytest.mark.django_db
 @pytest.mark.jwtauth_settings(LOGIN_THROTTLE_RATES={"ip": None, "account": "3/min"})
+@pytest.mark.parametrize("variant", ["al\u0131ce"])  # dotless i
+def test_case_insensitive_manager_spellings_count_against_the_account(
+    user: Any, monkeypatch: pytest.MonkeyPatch, variant: str
+) -> None:
+    """A user manager whose natural-key lookup is ``__iexact`` (a common way to make
+    logins case-insensitive): on PostgreSQL ``UPPER()`` maps these to ALICE, while
+    Python's case folding does not."""
+    from django.contrib.auth.models import UserManager
+
+    def iexact(self: Any, username: str) -> Any:
+        return self.get(**{f"{self.model.USERNAME_FIELD}__iexact": username})
+
+    monkeypatch.setattr(UserManager, "get_by_natural_key", iexact)
+    client = APIClient()
+    if attempt(client, variant, PASSWORD).status_code != 200:
+        pytest.skip(f"{variant!r} is not alice's login through __iexact on {connection.vendor}")
+    for _ in range(3):
+        assert attempt(client, variant).status_code == 401
+    assert attempt(client, "alice", PASSWORD).status_code == 429
+
+
+@pytest.mark.django_db
+@pytest.mark.jwtauth_settings(LOGIN_THROTTLE_RATES={"ip": None, "account": "3/min"})
 def test_account_lookup_gives_no_enumeration_signal(user: Any) -> None:
     """A known and an unknown name fail alike: same answer, same queries."""
     client = APIClient()

@@ -16,7 +16,7 @@ accent-insensitive collations) would escape.
   yet upgraded). Whatever the path ran, the others run here. An unknown user, a wrong
   password, an unusable password, an inactive user and a backend that raised then all
   cost the same hashing. With one hasher in use (the usual case) this adds nothing but
-  for unusable passwords and backend errors.
+  for backend errors.
 """
 
 from __future__ import annotations
@@ -124,15 +124,16 @@ def _dummy_hash(algorithm: str) -> str:
 def _hasher_that_ran(identity: LoginIdentity, backend_failed: bool) -> str | None:
     if backend_failed:
         return None  # unknown how far it got: run them all
+    default = str(get_hasher("default").algorithm)
     if identity.user is None:
-        return str(get_hasher("default").algorithm)  # ModelBackend's dummy set_password()
+        return default  # ModelBackend's dummy set_password()
     encoded = getattr(identity.user, "password", None)
     if not encoded or encoded.startswith(UNUSABLE_PASSWORD_PREFIX):
-        return None  # check_password() returns False without hashing
+        return default  # check_password() runs the default hasher once (Django >= 5.0.7)
     try:
         hasher: BasePasswordHasher = identify_hasher(encoded)
     except ValueError:
-        return None
+        return default  # likewise for a hash no installed hasher reads
     return str(hasher.algorithm)
 
 

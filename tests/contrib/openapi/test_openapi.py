@@ -88,7 +88,7 @@ def test_error_codes_per_status(schema: dict[str, Any]) -> None:
 def test_login_request_and_headers(schema: dict[str, Any]) -> None:
     login = schema["paths"]["/api/auth/login/"]["post"]
     content = login["requestBody"]["content"]
-    assert set(content) == {"application/json", "application/x-www-form-urlencoded", "multipart/form-data"}
+    assert set(content) == {"application/json"}  # forms only with LOGIN_FORM_ENABLED
     assert login["requestBody"]["required"] is True
     body = schema["components"]["schemas"]["LoginRequest"]
     assert set(body["required"]) == {"username", "password"}

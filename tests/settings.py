@@ -7,6 +7,7 @@ server named by ``JWTAUTH_TEST_PG_*``, default 127.0.0.1:5432, user postgres) or
 """
 
 import os
+from typing import Any
 
 SECRET_KEY = "test-secret-key-that-is-long-enough-for-hkdf-0123456789"
 DEBUG = False
@@ -50,6 +51,7 @@ TEMPLATES = [
     }
 ]
 
+DATABASES: dict[str, dict[str, Any]]
 if os.environ.get("JWTAUTH_TEST_DB") == "postgres":
     DATABASES = {
         "default": {
@@ -83,10 +85,10 @@ else:
 
 # A second database that plays a lagging read replica: tests that install
 # tests.testapp.routers.ReadReplicaRouter put stale rows there on purpose.
-_replica: dict[str, object] = dict(DATABASES["default"])
+_replica: dict[str, Any] = dict(DATABASES["default"])
 if _replica["NAME"] != ":memory:":
     _replica["TEST"] = {"NAME": f"test_{_replica['NAME']}_replica"}
-DATABASES["replica"] = _replica  # type: ignore[assignment]
+DATABASES["replica"] = _replica
 
 # Fast hashing in tests; real deployments keep Django's defaults.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

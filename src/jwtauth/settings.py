@@ -193,6 +193,7 @@ class JWTAuthSettings(SettingsTable):
     reauthenticate_for_logout_all = Setting(False, boolean, "`logout-all/` needs a recent credential; off by default: logging out everywhere is what a user whose token leaked wants, and it cannot lock the owner out", _SESSIONS)
     reauthenticate_for_session_delete = Setting(False, boolean, "`DELETE sessions/<id>/` needs a recent credential; off by default, for the same reason", _SESSIONS)
     max_sessions_per_user = Setting(None, optional(integer(minimum=1), "None or a positive int"), "`None` (unlimited) or a cap on live sessions per user; the oldest are evicted on login", _SESSIONS)
+    session_cleanup_grace_period = Setting(None, optional(duration(), "None or a non-negative timedelta or int seconds"), "how long `jwtauth_cleanup` keeps a session past its expiry, so reuse detection still recognises a recently replaced family; `None`: one `REFRESH_TOKEN_LIFETIME`", _SESSIONS)
 
     # Login throttling
     login_throttle_rates = Setting(dict(_THROTTLE_SCOPES), _throttle_rates, "failed logins allowed per client IP (IPv6: per /64), per IPv6 /48 and per account; `None` turns one off; see [hardening.md](hardening.md)", _LOGIN)

@@ -242,7 +242,7 @@ def test_inactive_user(api_client: APIClient, user: Any) -> None:
     assert APIClient().get(USER, **bearer(access)).json()["code"] == "user_inactive"
     r = api_client.post(REFRESH, **csrf_headers(api_client, response))
     assert r.status_code == 401
-    assert r.json()["code"] == "refresh_token_revoked"
+    assert r.json()["code"] == "user_inactive"
 
 
 def test_deleted_user_access_token(api_client: APIClient, user: Any) -> None:

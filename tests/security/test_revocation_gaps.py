@@ -169,3 +169,37 @@ def test_deactivated_user_is_refused_despite_a_lagging_replica(lagging_replica: 
     # behind jwtauth's back (no signal): only the primary knows
     get_user_model().objects.using("default").filter(pk=user.pk).update(is_active=False)
     assert _status(token) == (401, "user_inactive")
+
+
+# -- refresh for a deactivated or deleted user ----------------------------------------
+
+
+def _deactivate_with_signal(user: Any) -> None:
+    user.is_active = False
+    user.save()
+
+
+def _deactivate_behind_our_back(user: Any) -> None:
+    get_user_model().objects.filter(pk=user.pk).update(is_active=False)
+
+
+@pytest.mark.parametrize("deactivate", [_deactivate_with_signal, _deactivate_behind_our_back])
+def test_refresh_for_a_deactivated_user_is_user_inactive_and_clears_the_cookie(user: Any, deactivate: Any) -> None:
+    client, response = _login()
+    deactivate(get_user_model().objects.get(pk=user.pk))
+    refreshed = _refresh(client, response)
+    assert refreshed.status_code == 401
+    assert refreshed.json() == {"detail": "The user is inactive or no longer exists.", "code": "user_inactive"}
+    assert refreshed.cookies[COOKIE].value == ""
+    assert refreshed.cookies[COOKIE]["max-age"] == 0
+    assert RefreshSession.objects.get().revoke_reason == "user_inactive"
+    # and again: the family stays dead
+    assert _refresh(client, response).status_code == 401
+
+
+def test_refresh_for_a_deleted_user_is_refresh_token_revoked(user: Any) -> None:
+    client, response = _login()
+    get_user_model().objects.get(pk=user.pk).delete()
+    refreshed = _refresh(client, response)
+    assert (refreshed.status_code, refreshed.json()["code"]) == (401, "refresh_token_revoked")
+    assert refreshed.cookies[COOKIE].value == ""

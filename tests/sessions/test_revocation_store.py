@@ -158,9 +158,11 @@ def test_grace_period_zero_disables_it(user: Any) -> None:
 
 
 def _sessions(user: Any, clock: FakeClock) -> dict[str, Any]:
-    names = ("expired", "revoked_long_ago", "revoked_recently", "live")
+    names = ("expired", "expired_recently", "revoked_long_ago", "revoked_recently", "live")
     made = {name: start_session(user).session for name in names}
-    RefreshSession.objects.filter(pk=made["expired"].pk).update(expires_at=clock.now() - timedelta(seconds=1))
+    # Expired sessions are kept one refresh token lifetime (7 days) past expiry by default.
+    RefreshSession.objects.filter(pk=made["expired"].pk).update(expires_at=clock.now() - timedelta(days=7, seconds=1))
+    RefreshSession.objects.filter(pk=made["expired_recently"].pk).update(expires_at=clock.now() - timedelta(days=6))
     RefreshSession.objects.filter(pk=made["revoked_long_ago"].pk).update(revoked_at=clock.now() - timedelta(days=8))
     RefreshSession.objects.filter(pk=made["revoked_recently"].pk).update(revoked_at=clock.now() - timedelta(days=6))
     return made
@@ -173,17 +175,20 @@ def test_cleanup_command(user: Any, clock: FakeClock, batch_size: int) -> None:
     call_command("jwtauth_cleanup", f"--batch-size={batch_size}", stdout=out)
     assert out.getvalue().strip() == "Deleted 2 refresh session(s)."
     left = set(RefreshSession.objects.values_list("pk", flat=True))
-    assert left == {made["revoked_recently"].pk, made["live"].pk}
+    assert left == {made["expired_recently"].pk, made["revoked_recently"].pk, made["live"].pk}
 
 
 def test_cleanup_revoked_older_than(user: Any, clock: FakeClock) -> None:
     made = _sessions(user, clock)
     assert delete_stale_sessions(revoked_older_than=timedelta(0)) == 3
+    assert delete_stale_sessions(revoked_older_than=timedelta(0), grace_period=timedelta(0)) == 1
     assert list(RefreshSession.objects.values_list("pk", flat=True)) == [made["live"].pk]
-    assert delete_stale_sessions(revoked_older_than=timedelta(0)) == 0
+    assert delete_stale_sessions(revoked_older_than=timedelta(0), grace_period=timedelta(0)) == 0
 
 
-@pytest.mark.parametrize("args", [["--batch-size=0"], ["--batch-size=x"], ["--revoked-older-than=-1"]])
+@pytest.mark.parametrize(
+    "args", [["--batch-size=0"], ["--batch-size=x"], ["--revoked-older-than=-1"], ["--grace-period=-1"]]
+)
 def test_cleanup_rejects_bad_arguments(args: list[str]) -> None:
     with pytest.raises(CommandError):
         call_command("jwtauth_cleanup", *args)

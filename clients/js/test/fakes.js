@@ -170,9 +170,10 @@ export class FakeServer {
       case "logout-all/": {
         const { error } = this.#authenticate(headers);
         if (error) return error;
+        const revoked = this.accessTokens.size;
         this.currentRefresh = null;
         this.accessTokens.clear();
-        return json(204, null);
+        return json(200, { revoked });
       }
       case "reauthenticate/": {
         const { error, user } = this.#authenticate(headers);

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from rest_framework import status
 from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -51,9 +52,12 @@ class _BearerView(JWTAuthAPIView):
 class LogoutAllView(_BearerView):
     """``POST logout-all/``: revoke every session of the user (this one too).
 
-    Responses: 204 with the refresh cookie cleared; 401; 403
-    ``reauthentication_required`` when ``REAUTHENTICATE_FOR_LOGOUT_ALL`` is on and the
-    credential is not recent; 503 ``revocation_unavailable``.
+    Set-based: the same few statements for 1 session or 10,000.
+
+    Responses: 200 ``{"revoked": int}`` (how many sessions this call revoked) with the
+    refresh cookie cleared; 401; 403 ``reauthentication_required`` when
+    ``REAUTHENTICATE_FOR_LOGOUT_ALL`` is on and the credential is not recent; 503
+    ``revocation_unavailable``.
     """
 
     errors = (*BEARER_ERRORS, e.ReauthenticationRequired)
@@ -61,8 +65,8 @@ class LogoutAllView(_BearerView):
     def post(self, request: Request) -> Response:
         if get_settings().reauthenticate_for_logout_all:
             check_recent_authentication(request)
-        revoke_user_sessions(request.user.pk, reason="logout_all")
-        response = Response(status=status.HTTP_204_NO_CONTENT)
+        revoked = revoke_user_sessions(request.user.pk, reason="logout_all")
+        response = Response({"revoked": revoked})
         delete_refresh_cookie(response, request._request)
         return response
 
@@ -83,23 +87,50 @@ def _session_data(session: RefreshSession, current_sid: str) -> dict[str, Any]:
     }
 
 
+class SessionPagination(PageNumberPagination):
+    """Pages of ``sessions/``: ``?page=<n>`` (from 1) and ``?page_size=<n>``, 50 per page
+    by default and at most 100."""
+
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+    def get_paginated_response(self, data: Any) -> Response:
+        return Response(
+            {
+                "count": self.page.paginator.count if self.page is not None else 0,
+                "next": self.get_next_link(),
+                "previous": self.get_previous_link(),
+                "sessions": data,
+            }
+        )
+
+
 class SessionListView(_BearerView):
-    """``GET sessions/``: the user's live sessions, newest first.
+    """``GET sessions/``: the user's live sessions, most recently used first, paginated.
+
+    Query: ``page`` (1-based), ``page_size`` (default 50, at most 100).
 
     ``idle_expires_at`` is when the session ends unless it refreshes (the sliding
     ``REFRESH_TOKEN_LIFETIME``), ``absolute_expires_at`` when it ends whatever it does
     (``created_at + SESSION_MAX_LIFETIME``), ``expires_at`` the earlier of the two.
 
-    Responses: 200 ``{"sessions": [{"id", "created_at", "last_used_at", "expires_at",
-    "idle_expires_at", "absolute_expires_at",
-    "user_agent", "ip_address", "current"}]}`` (times ISO 8601 UTC); 401.
+    Responses: 200 ``{"count", "next", "previous", "sessions": [{"id", "created_at",
+    "last_used_at", "expires_at", "idle_expires_at", "absolute_expires_at",
+    "user_agent", "ip_address", "current"}]}`` (times ISO 8601 UTC;
+    ``next``/``previous`` are URLs or ``null``); 404 ``not_found`` for a page past the
+    end; 401.
     """
 
-    errors = BEARER_ERRORS
+    errors = (*BEARER_ERRORS, e.NotFound)
+    pagination_class = SessionPagination
 
     def get(self, request: Request) -> Response:
         sid = request.auth.sid  # type: ignore[union-attr]
-        return Response({"sessions": [_session_data(s, sid) for s in live_sessions(request.user.pk)]})
+        sessions = live_sessions(request.user.pk).order_by("-last_used_at", "-pk")
+        paginator = SessionPagination()
+        page = paginator.paginate_queryset(sessions, request, view=self)
+        return paginator.get_paginated_response([_session_data(s, sid) for s in page or []])
 
 
 class SessionDetailView(_BearerView):

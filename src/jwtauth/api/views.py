@@ -232,8 +232,9 @@ class RefreshView(_CookieView):
         200 ``{"access_token", "token_type", "expires_in", "csrf_token"}`` with a new
         refresh cookie (none during the reuse grace period: the newer cookie stays).
         401 ``refresh_token_missing``; 401 ``refresh_token_invalid``/``_expired``/
-        ``_revoked``/``_reused`` with the cookie cleared; 403 ``csrf_failed``; 503
-        ``config_invalid`` when ``TOKEN_CLAIMS`` returns unusable claims (the cookie stays).
+        ``_revoked``/``_reused`` and ``user_inactive`` (the user was deactivated) with
+        the cookie cleared; 403 ``csrf_failed``; 503 ``config_invalid`` when
+        ``TOKEN_CLAIMS`` returns unusable claims (the cookie stays).
     """
 
     errors = (
@@ -245,6 +246,7 @@ class RefreshView(_CookieView):
         e.RefreshTokenReused,
         e.DPoPProofInvalid,
         e.DPoPNonceRequired,
+        e.UserInactive,
         e.CsrfFailed,
         e.RequestTooLarge,
         e.ConfigInvalid,

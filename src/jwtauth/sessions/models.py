@@ -6,12 +6,34 @@ Only the SHA-256 hash of the current refresh token's ``jti`` is stored, never a 
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ..settings import now as _now
+from .revocation import mark_revoked
+
 __all__ = ["LoginAttemptCounter", "RefreshSession"]
+
+
+class RefreshSessionQuerySet(models.QuerySet["RefreshSession"]):
+    """Deleting live sessions (the admin's delete action, an ORM ``delete()``) writes
+    their tombstones to the revocation cache first, so their access tokens stop at
+    once. Rows already revoked or expired need none, and with no ``pre_delete``
+    receiver on the model Django deletes them with one set-based ``DELETE`` (its fast
+    delete), which is what keeps ``jwtauth_cleanup`` fast."""
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        live = self.filter(revoked_at__isnull=True, expires_at__gt=_now()).order_by()
+        ids = list(live.values_list("pk", flat=True))
+        if ids:
+            mark_revoked(ids, strict=False)
+        return super().delete()
+
+    delete.alters_data = True  # type: ignore[attr-defined]
+    delete.queryset_only = True  # type: ignore[attr-defined]
 
 
 class RefreshSession(models.Model):
@@ -46,6 +68,8 @@ class RefreshSession(models.Model):
     # RFC 9449 §6.1: the DPoP key thumbprint every token of the family is bound to; None: bearer.
     dpop_jkt = models.CharField(_("DPoP key thumbprint"), max_length=64, null=True, blank=True)  # noqa: DJ001
 
+    objects = RefreshSessionQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("refresh session")
         verbose_name_plural = _("refresh sessions")
@@ -58,6 +82,12 @@ class RefreshSession(models.Model):
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
+
+    def delete(self, using: Any = None, keep_parents: bool = False) -> tuple[int, dict[str, int]]:
+        """Delete the row; a live session's tombstone is written to the revocation cache first."""
+        if self.revoked_at is None:
+            mark_revoked([self.pk], strict=False)
+        return super().delete(using=using, keep_parents=keep_parents)
 
 
 class LoginAttemptCounter(models.Model):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from django.db import transaction
+from django.db import router, transaction
 
 from .. import signals
 from ..settings import now as _now
@@ -71,9 +71,12 @@ def _revoke_many(sessions: list[RefreshSession], *, reason: str, strict: bool) -
 def revoke_user_sessions(user_pk: Any, *, reason: str, keep_sid: Any = None, strict: bool = True) -> int:
     """Revoke every live session of a user, except ``keep_sid`` if given.
 
-    Used by ``logout-all/``, password change and deactivation. One SELECT, one UPDATE
-    and two cache writes, however many sessions there are. A session started after the
-    SELECT (a login racing this call) is a new login and stays.
+    Used by ``logout-all/``, password change and deactivation. Set-based, whatever the
+    number of sessions: one SELECT of the live ids (for the revocation cache's
+    tombstones), one ``UPDATE ... WHERE user_id = %s AND revoked_at IS NULL``, then
+    one SELECT of what it revoked to tombstone again after the commit (a login racing
+    this call may have marked its session live in the cache meanwhile). No statement
+    lists the ids. All on the database that is written.
 
     Args:
         user_pk: the user's primary key.
@@ -88,10 +91,21 @@ def revoke_user_sessions(user_pk: Any, *, reason: str, keep_sid: Any = None, str
         RevocationUnavailable (``revocation_unavailable``): ``strict`` and the cache
             write failed; nothing was revoked.
     """
-    sessions = RefreshSession.objects.filter(user_id=user_pk, revoked_at__isnull=True)
+    alias = router.db_for_write(RefreshSession)
+    live = RefreshSession.objects.using(alias).filter(user_id=user_pk, revoked_at__isnull=True)
     if keep_sid is not None:
-        sessions = sessions.exclude(pk=keep_sid)
-    return _revoke_many(list(sessions), reason=reason, strict=strict)
+        live = live.exclude(pk=keep_sid)
+    now, code = _now(), reason[:32]
+    mark_revoked(list(live.values_list("pk", flat=True)), strict=strict)  # before the database
+    with transaction.atomic(using=alias):
+        count = live.order_by().update(revoked_at=now, revoke_reason=code)
+    revoked = RefreshSession.objects.using(alias).filter(user_id=user_pk, revoked_at=now, revoke_reason=code)
+    if count:
+        mark_revoked(list(revoked.values_list("pk", flat=True)), strict=False)
+        if signals.session_revoked.has_listeners(RefreshSession):
+            for session in revoked.iterator():
+                signals.session_revoked.send(sender=RefreshSession, session=session, reason=reason)
+    return count
 
 
 def revoke_one_session(user_pk: Any, sid: str) -> bool:

@@ -26,6 +26,7 @@ from ..core.errors import (
     RefreshTokenInvalid,
     RefreshTokenReused,
     RefreshTokenRevoked,
+    UserInactive,
 )
 from ..core.rotation import FamilyState, Verdict, hash_jti, judge_refresh
 from ..core.tokens import (
@@ -265,7 +266,8 @@ def refresh_session(
         RefreshTokenExpired (``refresh_token_expired``): token or family expired (idle:
             ``REFRESH_TOKEN_LIFETIME`` since the last rotation; absolute:
             ``SESSION_MAX_LIFETIME`` since the login).
-        RefreshTokenRevoked (``refresh_token_revoked``): family revoked, user inactive.
+        RefreshTokenRevoked (``refresh_token_revoked``): family revoked, or its user deleted.
+        UserInactive (``user_inactive``): the user is inactive (the family is revoked).
         RefreshTokenReused (``refresh_token_reused``): reuse detected, or a bound family
             refreshed without its DPoP key; family revoked.
         DPoPProofInvalid (``invalid_dpop_proof``): ``DPOP`` is ``"required"`` and the
@@ -287,8 +289,10 @@ def refresh_session(
         if str(session.user_id) != claims.sub:
             raise RefreshTokenInvalid("sub does not match session")
         if not is_user_active:
+            # Before the family's own state: deactivation has usually revoked it already,
+            # and the client should learn why (its cookie is cleared all the same).
             revoke_session(session, reason="user_inactive", strict=False)
-            raise RefreshTokenRevoked("user inactive")
+            raise UserInactive()
         verdict = judge_refresh(_state(session, conf), presented, now=now, grace_period=conf.refresh_reuse_grace_period)
         if verdict is Verdict.REVOKED:
             raise RefreshTokenRevoked()

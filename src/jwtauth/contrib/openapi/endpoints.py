@@ -75,9 +75,20 @@ class _LogoutAllSchema(OpenApiViewExtension):
             self.target,
             "post",
             summary="Log out everywhere",
-            description="Revoke every session of the user, this one too, and clear the refresh cookie.",
+            description=(
+                "Revoke every session of the user, this one too, and clear the refresh cookie. "
+                "Set-based: the same few statements however many sessions there are."
+            ),
             request=None,
-            responses={204: OpenApiResponse(description="All sessions revoked."), **_errors("logout-all")},
+            responses={
+                200: OpenApiResponse(
+                    _object(
+                        {"revoked": {"type": "integer", "minimum": 0, "description": "Sessions this call revoked."}}
+                    ),
+                    description="All sessions revoked.",
+                ),
+                **_errors("logout-all"),
+            },
         )
 
 
@@ -85,12 +96,29 @@ class _SessionListSchema(OpenApiViewExtension):
     target_class = "jwtauth.api.session_views.SessionListView"
 
     def view_replacement(self) -> Any:
-        ok = _object({"sessions": {"type": "array", "items": _SESSION}})
+        link = {"type": "string", "format": "uri", "nullable": True}
+        ok = _object(
+            {
+                "count": {"type": "integer", "minimum": 0, "description": "Live sessions in all pages."},
+                "next": link,
+                "previous": link,
+                "sessions": {"type": "array", "items": _SESSION},
+            }
+        )
         return _bearer_view(
             self.target,
             "get",
             summary="Live sessions",
-            responses={200: OpenApiResponse(ok, description="Newest first."), **_errors("sessions")},
+            parameters=[
+                OpenApiParameter("page", OpenApiTypes.INT, OpenApiParameter.QUERY, description="1-based page number."),
+                OpenApiParameter(
+                    "page_size", OpenApiTypes.INT, OpenApiParameter.QUERY, description="Default 50, at most 100."
+                ),
+            ],
+            responses={
+                200: OpenApiResponse(ok, description="Most recently used first, 50 per page by default."),
+                **_errors("sessions"),
+            },
         )
 
 

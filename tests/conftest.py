@@ -173,7 +173,7 @@ def replay_refresh() -> Callable[[APIClient, str], Any]:
 
 
 @pytest.fixture(params=["database", _REDIS])
-def throttle_store(request: pytest.FixtureRequest, settings: Any) -> Iterator[str]:
+def throttle_store(request: pytest.FixtureRequest, settings: Any) -> str:
     """The login throttle's counter store: the database (behind a process-local cache,
     PostgreSQL only: threads need their own connections) and Redis."""
     if request.param == "database":
@@ -192,4 +192,4 @@ def throttle_store(request: pytest.FixtureRequest, settings: Any) -> Iterator[st
             },
         }
         settings.JWTAUTH = {**settings.JWTAUTH, "LOGIN_THROTTLE_CACHE": "throttle"}
-    yield request.param
+    return str(request.param)

@@ -102,10 +102,12 @@ def test_sessions_list_shows_both_expiries(api_client: APIClient, user: Any, clo
     access = refresh(api_client).json()["access_token"]
     (session,) = APIClient().get(SESSIONS, **bearer(access)).json()["sessions"]
     assert session["expires_at"] == session["absolute_expires_at"] == "2026-01-31T12:00:00Z"
-    # Past the absolute end the session is no longer listed, and housekeeping deletes it.
+    # Past the absolute end the session is no longer listed, and housekeeping deletes it
+    # once the cleanup grace period (default one refresh token lifetime) has passed too.
     clock.advance(3 * DAY)
     assert APIClient().get(USER, **bearer(access)).status_code in (200, 401)  # access tokens are short-lived
-    assert delete_stale_sessions(revoked_older_than=timedelta(days=30)) == 1
+    assert delete_stale_sessions(revoked_older_than=timedelta(days=30)) == 0
+    assert delete_stale_sessions(revoked_older_than=timedelta(days=30), grace_period=timedelta(0)) == 1
 
 
 @pytest.mark.parametrize("value", [0, -1, "30d"])

@@ -31,6 +31,7 @@ from ..core.errors import (
     JWTAuthError,
     RefreshTokenInvalid,
     RefreshTokenMissing,
+    UserInactive,
 )
 from ..sessions.receivers import password_upgrades_allowed
 from ..sessions.service import refresh_session, revoke_refresh_token
@@ -273,7 +274,7 @@ class RefreshView(_CookieView):
             response = self.handle_exception(dpop_error(request, err))
             delete_refresh_cookie(response, request._request)
             return response
-        except RefreshTokenInvalid as err:
+        except (RefreshTokenInvalid, UserInactive) as err:  # a dead session: clear its cookie
             return self._failed(request, err)
         except JWTAuthError as err:
             # config_invalid (a TOKEN_CLAIMS problem), revocation_unavailable: the

@@ -14,7 +14,7 @@ from jwtauth.core.dpop import dpop_nonce
 from jwtauth.sessions.dpop_replay import UsedDPoPProof
 from jwtauth.sessions.models import RefreshSession
 from jwtauth.settings import get_settings
-from tests.api.helpers import COOKIE, HELLO, LOGIN, LOGOUT, REFRESH, USER, bearer, csrf_headers
+from tests.api.helpers import COOKIE, HELLO, LOGIN, LOGOUT, REFRESH, USER, bearer, csrf_headers, login
 from tests.conftest import PASSWORD, FakeClock
 from tests.dpop_helpers import DPoPKey
 
@@ -408,3 +408,13 @@ def test_algorithm_allow_list_is_a_setting(api_client: APIClient, user: Any, key
     assert response.status_code == 401
     assert response["WWW-Authenticate"].startswith('DPoP error="invalid_dpop_proof"')
     assert 'algs="EdDSA"' in response["WWW-Authenticate"]
+
+
+def test_public_verify_refuses_a_bound_token_without_its_proof(api_client: APIClient, user: Any, key: DPoPKey) -> None:
+    import jwtauth
+
+    access, _ = bound_session(api_client, key)
+    with pytest.raises(jwtauth.TokenInvalid):
+        jwtauth.verify_access_token(access)
+    bearer_access = login(APIClient())
+    assert jwtauth.verify_access_token(bearer_access.json()["access_token"]).jkt is None

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from rest_framework.request import Request
 
-from ..core.errors import UserInactive
+from ..core.errors import TokenInvalid, UserInactive
 from ..core.tokens import AccessClaims, TokenPair
 from ..core.tokens import verify_access_token as _verify_access_token
 from ..sessions import revoke as _revoke
@@ -98,7 +98,8 @@ def verify_access_token(token: str) -> AccessClaims:
     Checks the signature, ``typ`` (``at+jwt``), ``iss``/``aud`` when configured and the
     time claims (RFC 9068 §4), then that its session is live and its user active (not
     with ``STATELESS_ACCESS_TOKENS``). For transports DRF does not cover, such as a
-    WebSocket handshake.
+    WebSocket handshake. A DPoP-bound token (``cnf.jkt``, RFC 9449 §6.1) is refused:
+    without its proof it is worth no more than a stolen one.
 
     Args:
         token: the compact JWT, without the ``Bearer`` prefix.
@@ -108,11 +109,14 @@ def verify_access_token(token: str) -> AccessClaims:
 
     Raises:
         TokenExpired (``token_expired``), KeyUnknown (``key_unknown``), TokenInvalid
-        (``token_invalid``), TokenRevoked (``token_revoked``), UserInactive
-        (``user_inactive``), RevocationUnavailable (``revocation_unavailable``).
+        (``token_invalid``, also for a DPoP-bound token), TokenRevoked
+        (``token_revoked``), UserInactive (``user_inactive``), RevocationUnavailable
+        (``revocation_unavailable``).
     """
     conf = get_settings()
     claims = _verify_access_token(token, conf.access, now=conf.clock.now(), cache=conf.verified_tokens)
+    if claims.jkt is not None:
+        raise TokenInvalid("DPoP-bound token verified without its proof")
     authenticate_access_claims(claims)
     return claims
 

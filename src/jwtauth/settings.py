@@ -281,7 +281,22 @@ def _one_key_source(values: Mapping[str, Any]) -> list[SettingProblem]:
     ]
 
 
-JWTAuthSettings.rules = (_lifetimes, _hmac_key_lengths, _one_key_source)
+def _aware_datetimes(values: Mapping[str, Any]) -> list[SettingProblem]:
+    # Session expiries, rotation times and throttle windows are compared with the clock's
+    # aware UTC time; with USE_TZ off Django stores naive local times, and a non-UTC
+    # TIME_ZONE would shift every expiry. Refuse to run rather than answer wrongly.
+    if not getattr(django_settings, "USE_TZ", True):
+        return [
+            SettingProblem(
+                "jwtauth.E011",
+                "jwtauth needs USE_TZ = True: session expiries and rotation times are aware UTC "
+                "datetimes, which Django cannot store with USE_TZ off.",
+            )
+        ]
+    return []
+
+
+JWTAuthSettings.rules = (_aware_datetimes, _lifetimes, _hmac_key_lengths, _one_key_source)
 
 
 def _jwks_url(value: object) -> str:
@@ -419,7 +434,7 @@ def now() -> datetime:
     return get_settings().clock.now()
 
 
-_WATCHED = {"JWTAUTH", "SECRET_KEY", "SECRET_KEY_FALLBACKS"}
+_WATCHED = {"JWTAUTH", "SECRET_KEY", "SECRET_KEY_FALLBACKS", "USE_TZ"}
 
 
 @receiver(setting_changed)

@@ -57,6 +57,7 @@ BEARER_ERRORS: tuple[type[JWTAuthError], ...] = (
     e.DPoPProofInvalid,
     e.DPoPNonceRequired,
     e.RevocationUnavailable,
+    e.ConfigInvalid,
     e.ServiceUnavailable,
 )
 
@@ -92,7 +93,7 @@ class JWTAuthentication(BaseAuthentication):
             claims = self.verify_token(token)
             dpop.check_access_token_binding(request, token, claims, is_dpop=dpop_token is not None)
             user = self.get_user(claims)
-        except RevocationUnavailable as err:
+        except (RevocationUnavailable, e.ConfigInvalid) as err:
             raise api_error(err) from None  # 503: the token may be fine; do not log out
         except DATABASE_UNAVAILABLE as exc:
             raise service_unavailable(exc) from None  # 503 too, for the same reason

@@ -19,7 +19,7 @@ from rest_framework.request import Request
 
 from ..core.bearer import parse_authorization_header
 from ..core.dpop import dpop_nonce, verify_dpop_proof
-from ..core.errors import DPoPProofInvalid, JWTAuthError, TokenInvalid
+from ..core.errors import ConfigInvalid, DPoPProofInvalid, JWTAuthError, TokenInvalid
 from ..core.tokens import AccessClaims
 from ..sessions.dpop_replay import record_proof
 from ..settings import JWTAuthSettings, get_settings
@@ -202,9 +202,13 @@ def add_nonce_header(request: HttpRequest | Request, response: Any) -> None:
     """Put the current server nonce in ``DPoP-Nonce`` (RFC 9449 §8) when ``DPOP_NONCE`` is on.
 
     Used by jwtauth's views and exception handler, so a client learns a fresh nonce
-    from any of their responses.
+    from any of their responses. Adds nothing while the configuration is invalid (the
+    response then reports ``config_invalid`` itself).
     """
-    conf = get_settings()
+    try:
+        conf = get_settings()
+    except ConfigInvalid:
+        return
     if conf.dpop == "off" or conf.dpop_nonce_key is None:
         return
     http_request = _django(request)

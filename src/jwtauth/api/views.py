@@ -166,7 +166,13 @@ class LoginView(_CookieView):
     )
 
     def get_parsers(self) -> list[Any]:
-        if get_settings().login_form_enabled:
+        # DRF asks for parsers before its exception handling starts: a bad configuration
+        # here would be a 500, so it is left for post() to report (503 config_invalid).
+        try:
+            form_enabled = get_settings().login_form_enabled
+        except e.ConfigInvalid:
+            form_enabled = False
+        if form_enabled:
             return [StrictJSONParser(), StrictFormParser(), StrictMultiPartParser()]
         return [StrictJSONParser()]
 

@@ -294,9 +294,13 @@ def test_refresh_with_the_same_key(api_client: APIClient, user: Any, key: DPoPKe
     assert APIClient().get(HELLO, **key.headers("GET", HELLO, access)).status_code == 200
 
 
+@pytest.mark.parametrize("mode", ["optional", "required"])
 @pytest.mark.parametrize("other", ["another key", "no proof"])
-def test_refresh_without_the_key_revokes_the_family(api_client: APIClient, user: Any, key: DPoPKey, other: str) -> None:
+def test_refresh_without_the_key_revokes_the_family(
+    api_client: APIClient, user: Any, key: DPoPKey, other: str, mode: str, settings: Any
+) -> None:
     access, login_response = bound_session(api_client, key)
+    settings.JWTAUTH = {**settings.JWTAUTH, "DPOP": mode}
     thief = DPoPKey(key.clock) if other == "another key" else None
     response = _refresh(api_client, login_response, thief)
     assert response.status_code == 401
@@ -328,8 +332,17 @@ def test_bearer_session_refused_once_dpop_is_required(
 ) -> None:
     login_response = api_client.post(LOGIN, CREDENTIALS, format="json")
     settings.JWTAUTH = {**settings.JWTAUTH, "DPOP": "required"}
-    assert_dpop_401(_refresh(api_client, login_response, None))  # no proof: refused, cookie kept
     response = _refresh(api_client, login_response, key)  # a proof cannot bind a bearer family
+    assert_dpop_401(response)
+    assert response.cookies[COOKIE].value == ""
+
+
+def test_bearer_session_without_proof_refused_once_dpop_is_required(
+    api_client: APIClient, user: Any, settings: Any
+) -> None:
+    login_response = api_client.post(LOGIN, CREDENTIALS, format="json")
+    settings.JWTAUTH = {**settings.JWTAUTH, "DPOP": "required"}
+    response = _refresh(api_client, login_response, None)
     assert_dpop_401(response)
     assert response.cookies[COOKIE].value == ""
 

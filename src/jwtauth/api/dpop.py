@@ -80,12 +80,13 @@ def _verify(request: HttpRequest, *, access_token: str | None = None, jkt: str |
     return proof.jkt
 
 
-def login_proof_jkt(request: HttpRequest | Request) -> str | None:
+def login_proof_jkt(request: HttpRequest | Request, *, allow_missing: bool = False) -> str | None:
     """The DPoP key thumbprint of a ``login/`` or ``refresh/`` request (RFC 9449 §5).
 
     Returns:
         The thumbprint of the verified proof's key, or ``None`` when DPoP is off or the
-        request has no proof in ``"optional"`` mode.
+        request has no proof in ``"optional"`` mode (or with ``allow_missing``: a
+        refresh, where the session decides; a bound family is then revoked as reuse).
 
     Raises:
         DPoPProofInvalid (``invalid_dpop_proof``): the proof is invalid or replayed, or
@@ -99,7 +100,7 @@ def login_proof_jkt(request: HttpRequest | Request) -> str | None:
         return None
     http_request = _django(request)
     jkt = _verify(http_request)
-    if jkt is None and conf.dpop == "required":
+    if jkt is None and conf.dpop == "required" and not allow_missing:
         raise DPoPProofInvalid("DPoP proof missing")
     return jkt
 

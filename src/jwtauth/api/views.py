@@ -82,10 +82,10 @@ def enforce_origin_or_403(request: Request) -> None:
         raise api_error(err) from None
 
 
-def _proof_jkt(request: Request) -> str | None:
+def _proof_jkt(request: Request, *, allow_missing: bool = False) -> str | None:
     """The DPoP key of a login or refresh request (None: bearer); 401 for a bad proof."""
     try:
-        return login_proof_jkt(request)
+        return login_proof_jkt(request, allow_missing=allow_missing)
     except DPoPProofInvalid as err:
         raise dpop_error(request, err) from None
     except JWTAuthError as err:
@@ -273,7 +273,9 @@ class RefreshView(_CookieView):
             raise api_error(err) from None  # the session is not touched, the cookie stays
         except RefreshTokenInvalid as err:
             return self._failed(request, err)  # no cookie verifies at all
-        dpop_jkt = _proof_jkt(request)  # before the token family is touched: a bad proof changes nothing
+        # Before the token family is touched: a bad proof changes nothing. A missing one is
+        # judged by the session (RFC 9449 §5: a bound family without its key is reuse).
+        dpop_jkt = _proof_jkt(request, allow_missing=True)
         try:
             result = refresh_session(token, request=request._request, dpop_jkt=dpop_jkt)
         except DPoPProofInvalid as err:  # a bearer session where DPoP is now required

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import MappingProxyType
-from typing import TypeVar
+from typing import Any
 
 from .claims import custom_claims
 from .errors import ConfigInvalid, RefreshTokenExpired, RefreshTokenInvalid, TokenExpired, TokenInvalid
@@ -313,29 +313,25 @@ def _verify(
     return claims, kid if isinstance(kid, str) else policy.keys.keys[0].kid
 
 
-_C = TypeVar("_C", bound=TokenClaims)
-
-
-def _claims(cls: type[_C], claims: dict[str, object], kid: str) -> _C:
+def _registered(claims: dict[str, object], kid: str) -> dict[str, Any]:
     # Types were checked by _verify and verify_registered_claims.
-    return cls(
-        sub=str(claims["sub"]),
-        sid=str(claims["sid"]),
-        jti=str(claims["jti"]),
-        iat=int(claims["iat"]),  # type: ignore[call-overload]
-        exp=int(claims["exp"]),  # type: ignore[call-overload]
-        kid=kid,
-    )
+    return {
+        "sub": str(claims["sub"]),
+        "sid": str(claims["sid"]),
+        "jti": str(claims["jti"]),
+        "iat": int(claims["iat"]),  # type: ignore[call-overload]
+        "exp": int(claims["exp"]),  # type: ignore[call-overload]
+        "kid": kid,
+    }
+
+
+def _refresh_claims(claims: dict[str, object], kid: str) -> RefreshClaims:
+    return RefreshClaims(**_registered(claims, kid))
 
 
 def _access_claims(claims: dict[str, object], kid: str) -> AccessClaims:
     return AccessClaims(
-        sub=str(claims["sub"]),
-        sid=str(claims["sid"]),
-        jti=str(claims["jti"]),
-        iat=int(claims["iat"]),  # type: ignore[call-overload]
-        exp=int(claims["exp"]),  # type: ignore[call-overload]
-        kid=kid,
+        **_registered(claims, kid),
         claims=custom_claims(claims),
         auth_time=_auth_time(claims.get("auth_time")),
         amr=_amr(claims.get("amr")),
@@ -462,4 +458,4 @@ def verify_refresh_token(token: object, policy: TokenPolicy, *, now: datetime) -
         raise RefreshTokenExpired() from exc
     except TokenInvalid as exc:
         raise RefreshTokenInvalid(exc.reason) from exc
-    return _claims(RefreshClaims, claims, kid)
+    return _refresh_claims(claims, kid)

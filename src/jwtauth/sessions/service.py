@@ -47,6 +47,7 @@ __all__ = [
     "LoginResult",
     "RefreshResult",
     "reauthenticate_session",
+    "record_reauthentication",
     "refresh_session",
     "revoke_refresh_token",
     "start_session",
@@ -145,6 +146,7 @@ def start_session(
     ip_address: str | None = None,
     request: HttpRequest | None = None,
     amr: tuple[str, ...] = ("pwd",),
+    auth_time: datetime | None = None,
     dpop_jkt: str | None = None,
 ) -> LoginResult:
     """Start a token family for ``user`` and issue its first tokens.
@@ -155,7 +157,10 @@ def start_session(
         ip_address: the client's IP address, or ``None``.
         request: the login request, or ``None`` (handed to ``TOKEN_CLAIMS``).
         amr: how the user proved who they are (RFC 8176 values; ``("pwd",)`` for a
-            password), kept on the session as its ``amr`` with ``auth_time`` = now.
+            password; ``()`` for none jwtauth can name), kept on the session as its ``amr``.
+        auth_time: when the user completed that proof (aware datetime), kept as the
+            session's ``auth_time``; ``None`` or a moment after now means now. A login
+            flow of several steps passes the time of its last step.
         dpop_jkt: the thumbprint of the client's DPoP key (RFC 9449 §6.1) to bind the
             family to, or ``None`` for bearer tokens.
 
@@ -169,6 +174,7 @@ def start_session(
     # Before anything is written: a hook that fails leaves no session behind.
     claims = custom_claims_for(conf, user, request)
     session_end = now + conf.session_max_lifetime
+    proven_at = now if auth_time is None else min(auth_time, now)
     session = RefreshSession(
         user=user,
         created_at=now,
@@ -177,7 +183,7 @@ def start_session(
         jti_hash=hash_jti(jti),
         user_agent=user_agent[:_USER_AGENT_MAX],
         ip_address=ip_address,
-        auth_time=now,
+        auth_time=proven_at,
         amr=" ".join(amr),
         dpop_jkt=dpop_jkt,
     )
@@ -329,6 +335,33 @@ def refresh_session(
     raise RefreshTokenRevoked("rotation contended")
 
 
+def record_reauthentication(
+    sid: str, user: Any, *, amr: tuple[str, ...] = ("pwd",), auth_time: datetime | None = None
+) -> datetime | None:
+    """Record that ``user`` just proved a credential again in session ``sid``.
+
+    The caller has checked the credential. Only the session's ``auth_time`` and ``amr``
+    change (one UPDATE); every access token issued for the session from then on (the next
+    refresh) carries them.
+
+    Args:
+        sid: the session's id.
+        user: its user.
+        amr: how the user proved it (RFC 8176 values), replacing the session's ``amr``.
+        auth_time: when (aware datetime); ``None`` or a moment after now means now.
+
+    Returns:
+        The recorded ``auth_time``, or ``None`` when the session is not live (revoked,
+        or not this user's): nothing was changed.
+    """
+    now = _now()
+    proven_at = now if auth_time is None else min(auth_time, now)
+    updated = RefreshSession.objects.filter(pk=sid, user_id=user.pk, revoked_at__isnull=True).update(
+        auth_time=proven_at, amr=" ".join(amr)
+    )
+    return proven_at if updated else None
+
+
 def reauthenticate_session(
     sid: str, user: Any, *, amr: tuple[str, ...] = ("pwd",), request: HttpRequest | None = None
 ) -> IssuedToken:
@@ -347,15 +380,12 @@ def reauthenticate_session(
         ConfigInvalid (``config_invalid``): ``TOKEN_CLAIMS`` returned unusable claims.
     """
     conf = get_settings()
-    now = _now()
     custom = custom_claims_for(conf, user, request)
-    updated = RefreshSession.objects.filter(pk=sid, user_id=user.pk, revoked_at__isnull=True).update(
-        auth_time=now, amr=" ".join(amr)
-    )
-    if not updated:
+    proven_at = record_reauthentication(sid, user, amr=amr)
+    if proven_at is None:
         raise RefreshTokenRevoked("session not live")
-    session = RefreshSession(pk=sid, auth_time=now, amr=" ".join(amr))
-    return _issue_access(conf, sub=str(user.pk), sid=str(sid), now=now, claims=custom, session=session)
+    session = RefreshSession(pk=sid, auth_time=proven_at, amr=" ".join(amr))
+    return _issue_access(conf, sub=str(user.pk), sid=str(sid), now=proven_at, claims=custom, session=session)
 
 
 def revoke_refresh_token(refresh_token: str, *, reason: str = "logout") -> bool:

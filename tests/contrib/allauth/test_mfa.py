@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import jwt
 import pytest
 
 from jwtauth.sessions.models import RefreshSession
@@ -128,3 +129,44 @@ def test_deactivating_totp_revokes_the_other_sessions(totp_user: Any) -> None:
     assert set(
         RefreshSession.objects.filter(user=user).exclude(revoke_reason="").values_list("revoke_reason", flat=True)
     ) == {"mfa_removed"}
+
+
+def access_claims(app: AppClient) -> dict[str, Any]:
+    assert app.access_token
+    decoded: dict[str, Any] = jwt.decode(app.access_token, options={"verify_signature": False})
+    return decoded
+
+
+def test_password_and_totp_is_pwd_otp_mfa_at_the_second_step(totp_user: Any, clock: Any) -> None:
+    user, codes, _ = totp_user
+    app, _ = password_step(user)
+    clock.advance(seconds=20)  # typing the code
+    assert app.call("POST", "/auth/2fa/authenticate", {"code": codes[0]}).status_code == 200
+    second_step_at = int(clock.now().timestamp())
+    issued = access_claims(app)
+    assert issued["amr"] == ["pwd", "otp", "mfa"]
+    assert issued["auth_time"] == second_step_at
+    clock.advance(minutes=2)
+    assert app.refresh().status_code == 200
+    refreshed = access_claims(app)
+    assert (refreshed["amr"], refreshed["auth_time"]) == (["pwd", "otp", "mfa"], second_step_at)
+
+
+def test_mfa_reauthentication_updates_auth_time_and_amr(totp_user: Any, clock: Any) -> None:
+    user, codes, recovery_codes = totp_user
+    app, _ = password_step(user)
+    assert app.call("POST", "/auth/2fa/authenticate", {"code": codes[0]}).status_code == 200
+    clock.advance(minutes=10)
+    assert app.refresh().status_code == 200
+    assert app.http.post("/api/sudo/", headers={"Authorization": f"Bearer {app.access_token}"}).status_code == 403
+    sessions = RefreshSession.objects.filter(user=user).count()
+
+    response = app.call("POST", "/auth/2fa/reauthenticate", {"code": recovery_codes[0]})
+    assert response.status_code == 200, response.body
+    assert "access_token" not in response.body["meta"]
+    assert app.refresh().status_code == 200
+    refreshed = access_claims(app)
+    # amr names the proof made at auth_time: the one-time code alone.
+    assert (refreshed["amr"], refreshed["auth_time"]) == (["otp"], int(clock.now().timestamp()))
+    assert app.http.post("/api/sudo/", headers={"Authorization": f"Bearer {app.access_token}"}).status_code == 200
+    assert RefreshSession.objects.filter(user=user).count() == sessions  # no new login

@@ -32,6 +32,7 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
+from allauth.account.authentication import get_authentication_records
 from allauth.headless.tokens.strategies.base import AbstractTokenStrategy
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, get_user_model
@@ -48,8 +49,9 @@ from ...api.tokens import verify_access_token
 from ...core.bearer import parse_authorization_header
 from ...core.errors import JWTAuthError
 from ...sessions.service import start_session
-from ...settings import get_settings
+from ...settings import get_settings, now
 from ._link import MIDDLEWARE_MARK, SESSION_KEY, linked_sid, live_linked_session, request_refresh_cookie
+from .amr import amr_of, auth_time_of
 
 __all__ = ["JWTAuthTokenStrategy"]
 
@@ -164,7 +166,10 @@ class JWTAuthTokenStrategy(AbstractTokenStrategy):
         """Start a jwtauth session for the user allauth just authenticated.
 
         Called by allauth only for the app client, once ``request.user`` is fully
-        authenticated (never during a pending stage).
+        authenticated (never during a pending stage). The session's ``amr`` and
+        ``auth_time`` (RFC 8176, OpenID Connect Core §2), carried by every access token of
+        the session, come from allauth's authentication records of this login: see
+        :mod:`jwtauth.contrib.allauth.amr`.
 
         Returns:
             ``{"access_token", "token_type": "Bearer", "expires_in": seconds,
@@ -185,6 +190,7 @@ class JWTAuthTokenStrategy(AbstractTokenStrategy):
             # allauth may build more than one response for one login (a passkey login
             # builds one inside the flow and another in the view): one session per login.
             return dict(issued[1])
+        records = get_authentication_records(request, user)
         # One transaction: the session row and the link land together or not at all.
         with transaction.atomic():
             result = start_session(
@@ -192,6 +198,8 @@ class JWTAuthTokenStrategy(AbstractTokenStrategy):
                 user_agent=request.META.get("HTTP_USER_AGENT", ""),
                 ip_address=client_ip(request),
                 request=request,
+                amr=tuple(amr_of(records)),
+                auth_time=auth_time_of(records, default=now()),
             )
         request.session[SESSION_KEY] = {"sid": str(result.session.pk), "user": str(user.pk)}
         request_refresh_cookie(request, result.refresh)

@@ -147,3 +147,12 @@ if HAS_ALLAUTH:
     # One period either side: the tests compute codes for this period and the next, so a
     # period boundary between computing and checking cannot fail them.
     MFA_TOTP_TOLERANCE = 1
+    # Social login (allauth's "socialaccount" extra: requests, oauthlib): an OpenID Connect
+    # provider whose server the tests run on 127.0.0.1 (tests/contrib/allauth/test_social.py
+    # points SOCIALACCOUNT_PROVIDERS at it).
+    try:
+        import requests  # noqa: F401
+    except ImportError:  # pragma: no cover - depends on the environment
+        pass
+    else:
+        INSTALLED_APPS += ["allauth.socialaccount", "allauth.socialaccount.providers.openid_connect"]

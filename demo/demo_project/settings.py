@@ -11,6 +11,11 @@ What the demo relaxes for plain http://localhost, and why:
 - ``DEMO_CLOCK_FILE`` (tests only) shifts jwtauth's clock by the seconds written to
   that file, so browser tests can expire tokens without sleeping;
   ``DEMO_FAST_PASSWORD_HASHER=1`` (tests only) swaps PBKDF2 for a fast, weak hasher.
+- ``DEMO_CROSS_SITE=partitioned`` (tests only) sets the cookies up as docs/deployment.md
+  prescribes for a front end on another site (open it as http://127.0.0.1:3000): both
+  cookies ``SameSite=None; Secure; Partitioned``; ``DEMO_CROSS_SITE=unpartitioned`` leaves
+  ``Partitioned`` out. Browsers store ``Secure`` cookies from ``http://localhost``, which
+  they treat as a secure context.
 """
 
 import os
@@ -110,6 +115,17 @@ JWTAUTH = {
     # DEMO_DPOP=required (or optional) binds each session to a non-extractable key in the browser.
     "DPOP": os.environ.get("DEMO_DPOP", "off"),
 }
+# The truly cross-site layout (front end on http://127.0.0.1:<port>, a different site from
+# the API's localhost), with the settings docs/deployment.md gives for it.
+if os.environ.get("DEMO_CROSS_SITE") in ("partitioned", "unpartitioned"):
+    JWTAUTH.update(
+        REFRESH_COOKIE_SAMESITE="None",
+        REFRESH_COOKIE_SECURE=True,
+        REFRESH_COOKIE_PARTITIONED=os.environ["DEMO_CROSS_SITE"] == "partitioned",
+    )
+    CSRF_COOKIE_SAMESITE = "None"
+    CSRF_COOKIE_SECURE = True
+    SILENCED_SYSTEM_CHECKS = ["jwtauth.W112"]  # decided: CSRF is the defence of refresh/ here
 # Test seams for the browser tests, never set in normal use:
 # - the server's time is shifted by the seconds written to this file (demo_project/clock.py);
 if os.environ.get("DEMO_CLOCK_FILE"):

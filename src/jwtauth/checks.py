@@ -14,6 +14,7 @@ Configuration (``JWTAUTH`` itself; errors stop the server):
 ``jwtauth.W001``   refresh cookie without ``Secure`` while ``DEBUG`` is off
 ``jwtauth.E009``   ``SameSite=None`` without ``Secure`` (was the warning ``W002``)
 ``jwtauth.E010``   a ``__Secure-`` refresh cookie name without ``Secure``
+``jwtauth.E012``   a ``Partitioned`` refresh cookie without ``SameSite=None`` and ``Secure``
 =================  ===========================================================
 
 Deployment (how jwtauth sits in the project):
@@ -264,7 +265,7 @@ def _host_prefix_checks(values: Mapping[str, Any]) -> list[CheckMessage]:
 
 
 def check_settings(values: Mapping[str, Any] | None = None) -> list[CheckMessage]:
-    """``JWTAUTH`` itself and the Django settings it relies on (E001 to E010, W001)."""
+    """``JWTAUTH`` itself and the Django settings it relies on (E001 to E012, W001)."""
     problems: list[Any] = []
     if values is None:
         values, problems = validate()
@@ -309,6 +310,22 @@ def check_settings(values: Mapping[str, Any] | None = None) -> list[CheckMessage
                 "REFRESH_COOKIE_SECURE is off: browsers refuse such a cookie.",
                 hint="Set REFRESH_COOKIE_SECURE = True, or drop the prefix.",
                 id="jwtauth.E010",
+            )
+        )
+    if values.get("REFRESH_COOKIE_PARTITIONED") is True and (
+        values.get("REFRESH_COOKIE_SAMESITE") != "None" or secure is not True
+    ):
+        # CHIPS: browsers refuse a Partitioned cookie without Secure, and partitioning is
+        # for cookies sent cross-site: a Lax or Strict cookie would be stored in a jar no
+        # cross-site request of the front end ever reads, so nobody stays logged in.
+        messages.append(
+            Error(
+                "JWTAUTH['REFRESH_COOKIE_PARTITIONED'] is on, but the refresh cookie is not SameSite=None "
+                "and Secure: browsers refuse a Partitioned cookie without Secure, and partitioning only "
+                "serves a cookie sent to a cross-site API.",
+                hint="Set REFRESH_COOKIE_SAMESITE = 'None' and REFRESH_COOKIE_SECURE = True, or turn "
+                "REFRESH_COOKIE_PARTITIONED off.",
+                id="jwtauth.E012",
             )
         )
     return messages

@@ -177,6 +177,7 @@ class JWTAuthSettings(SettingsTable):
     refresh_cookie_domain = Setting(None, optional(text()), "host-only cookie", _COOKIE)
     refresh_cookie_secure = Setting(True, boolean, "the `Secure` attribute", _COOKIE)
     refresh_cookie_samesite = Setting("Lax", choice("Lax", "Strict", "None"), "`\"Lax\"`, `\"Strict\"` or `\"None\"` (needs `Secure`; for a front end on another site)", _COOKIE)
+    refresh_cookie_partitioned = Setting(False, boolean, "`True`: the `Partitioned` attribute (CHIPS), so browsers that block third-party cookies keep the cookie of a cross-site API in a jar per top-level site; needs `SameSite=None` and `Secure`; see [deployment.md](deployment.md#truly-cross-site-samesitenone-secure-partitioned)", _COOKIE)
     refresh_reuse_grace_period = Setting(timedelta(seconds=10), duration(), "after a rotation, the replaced refresh token is still answered (new access token, no new cookie) for this long; `0` disables", _COOKIE, default_doc="`timedelta(seconds=10)`")
     user_serializer = Setting("jwtauth.api.serializers.UserSerializer", dotted_path, "dotted path of the serializer for the `user` object", _COOKIE)
     password_max_length = Setting(4096, integer(minimum=1), "longer passwords are a 400 before any hashing", _COOKIE)

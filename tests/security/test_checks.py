@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.core.checks import Error, run_checks
+from django.core.checks import ERROR, Error, run_checks
 
 from jwtauth.checks import check_deployment, check_settings, check_urls
 
@@ -78,6 +78,30 @@ def test_samesite_none_with_secure_is_no_error() -> None:
 def test_e010_secure_prefix_needs_secure(settings: Any, secure: bool, expected: bool) -> None:
     settings.JWTAUTH = {**settings.JWTAUTH, "REFRESH_COOKIE_NAME": "__Secure-refresh", "REFRESH_COOKIE_SECURE": secure}
     assert ("jwtauth.E010" in ids()) is expected
+
+
+@pytest.mark.parametrize(
+    ("samesite", "secure", "expected"),
+    [("None", True, False), ("Lax", True, True), ("Strict", True, True), ("None", False, True), ("Lax", False, True)],
+)
+def test_e012_partitioned_needs_samesite_none_and_secure(
+    settings: Any, samesite: str, secure: bool, expected: bool
+) -> None:
+    settings.CSRF_COOKIE_SAMESITE, settings.CSRF_COOKIE_SECURE = "None", True
+    settings.JWTAUTH = {
+        **settings.JWTAUTH,
+        "REFRESH_COOKIE_PARTITIONED": True,
+        "REFRESH_COOKIE_SAMESITE": samesite,
+        "REFRESH_COOKIE_SECURE": secure,
+    }
+    assert ("jwtauth.E012" in ids()) is expected
+    assert [m.level for m in check_settings() if m.id == "jwtauth.E012"] == ([ERROR] if expected else [])
+
+
+@pytest.mark.parametrize("samesite", ["Lax", "None"])
+def test_e012_not_without_partitioned(settings: Any, samesite: str) -> None:
+    settings.JWTAUTH = {**settings.JWTAUTH, "REFRESH_COOKIE_SAMESITE": samesite}
+    assert "jwtauth.E012" not in ids()
 
 
 @pytest.mark.parametrize(

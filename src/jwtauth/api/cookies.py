@@ -1,17 +1,22 @@
 """The refresh token cookie: set on login/refresh, deleted on logout and failures.
 
 Deletion repeats every attribute of the cookie that was set (``Path``, ``Domain``,
-``SameSite``, ``Secure``, ``HttpOnly``) so browsers really drop it.
+``SameSite``, ``Secure``, ``HttpOnly``, ``Partitioned``) so browsers really drop it.
 """
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponseBase
+from http.cookies import Morsel
+
+from django.conf import settings as django_settings
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.middleware.csrf import CsrfViewMiddleware
 from django.urls import NoReverseMatch, reverse
 from rest_framework.request import Request
 from werkzeug.datastructures import MultiDict
 from werkzeug.sansio.http import parse_cookie
 
+from ..core.errors import ConfigInvalid
 from ..core.tokens import IssuedToken, TokenPair
 from ..settings import JWTAuthSettings, get_settings
 
@@ -21,6 +26,7 @@ __all__ = [
     "cookie_path",
     "delete_refresh_cookie",
     "login_url",
+    "partition_csrf_cookie",
     "read_refresh_cookie",
     "read_refresh_cookies",
     "set_refresh_cookie",
@@ -104,6 +110,70 @@ def _set(
         httponly=True,
         samesite=conf.refresh_cookie_samesite,  # type: ignore[arg-type]  # validated in conf
     )
+    if conf.refresh_cookie_partitioned:
+        # A partitioned cookie lives in the jar of the top-level site; a deletion without
+        # Partitioned would address the unpartitioned jar and leave this one behind.
+        _partition(response, conf.refresh_cookie_name)
+        partition_csrf_cookie(response, request)
+
+
+class _PartitionedMorsel(Morsel[str]):
+    """A :class:`~http.cookies.Morsel` that knows the ``Partitioned`` attribute (Python < 3.14).
+
+    Django 5.2's ``set_cookie`` has no ``partitioned`` argument (nor has Django 6.0's), but
+    Django writes every ``Set-Cookie`` header through ``Morsel``, which knows the attribute
+    from Python 3.14 on. Before that, this subclass only extends ``Morsel``'s own tables
+    (its attributes, ``_reserved``, and its valueless flags, ``_flags``): the standard
+    library then validates and writes ``Partitioned`` exactly as it writes ``Secure`` and
+    ``HttpOnly``. Nothing is written into the header by hand (a value smuggled into
+    ``SameSite`` would be), and no class other than this one changes. A subclass rather
+    than tables patched onto one morsel instance, because the response may be copied or
+    pickled (the test client, the cache middleware), which rebuilds the morsel from its
+    class: an instance-only table would be lost and the copy would refuse ``partitioned``.
+    """
+
+    _reserved = {**Morsel._reserved, "partitioned": "Partitioned"}  # type: ignore[attr-defined]
+    _flags = Morsel._flags | {"partitioned"}  # type: ignore[attr-defined]
+
+
+def _partition(response: HttpResponseBase, name: str) -> None:
+    """Add ``Partitioned`` (CHIPS) to the cookie ``name`` that ``response`` is about to set."""
+    morsel = response.cookies[name]
+    if "partitioned" not in morsel._reserved:  # type: ignore[attr-defined]  # Python < 3.14
+        partitioned = _PartitionedMorsel()
+        partitioned.set(morsel.key, morsel.value, morsel.coded_value)
+        partitioned.update(morsel)
+        response.cookies[name] = morsel = partitioned
+    morsel["partitioned"] = True
+
+
+def _no_view(request: HttpRequest) -> HttpResponse:  # the middleware below never calls it
+    raise NotImplementedError
+
+
+def partition_csrf_cookie(response: HttpResponseBase, request: HttpRequest) -> None:
+    """With ``REFRESH_COOKIE_PARTITIONED``, write Django's ``csrftoken`` cookie now, partitioned.
+
+    A front end on another site needs both cookies on ``refresh/``: browsers that block
+    third-party cookies (Safari, incognito and headless Chromium, Firefox's strict mode)
+    drop an unpartitioned ``csrftoken``, and Django's CSRF check then fails
+    with ``csrf_failed`` although the refresh cookie arrived. Django sets ``csrftoken`` in
+    ``CsrfViewMiddleware.process_response``, after the view. This runs that same public
+    middleware hook early, so the cookie is written by Django from the ``CSRF_COOKIE_*``
+    settings (the hook then marks it written; the middleware's own pass does nothing), and
+    adds ``Partitioned``. A no-op when the setting is off, when no new CSRF token is due on
+    this response, or with ``CSRF_USE_SESSIONS`` (no cookie).
+    """
+    if not request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
+        return
+    try:
+        if not get_settings().refresh_cookie_partitioned:
+            return
+    except ConfigInvalid:  # the view answers 503 config_invalid already; never a 500 here
+        return
+    CsrfViewMiddleware(_no_view).process_response(request, response)
+    if django_settings.CSRF_COOKIE_NAME in response.cookies:
+        _partition(response, django_settings.CSRF_COOKIE_NAME)
 
 
 def set_refresh_cookie(
@@ -123,7 +193,7 @@ def set_refresh_cookie(
         namespace: jwtauth's URL namespace, for a view outside it (see :func:`cookie_path`).
 
     The cookie is ``HttpOnly`` with the configured ``Secure``, ``SameSite``, ``Domain``
-    and ``Path``; its ``Max-Age`` is the refresh token's remaining lifetime in seconds.
+    and ``Path``, and ``Partitioned`` (CHIPS) when ``REFRESH_COOKIE_PARTITIONED`` is on; its ``Max-Age`` is the refresh token's remaining lifetime in seconds.
     """
     http_request = request._request if isinstance(request, Request) else request
     if isinstance(pair, TokenPair):
@@ -133,5 +203,5 @@ def set_refresh_cookie(
 
 
 def delete_refresh_cookie(response: HttpResponseBase, request: HttpRequest, *, namespace: str | None = None) -> None:
-    """Expire the refresh cookie with the same attributes it was set with."""
+    """Expire the refresh cookie with the same attributes it was set with (``Partitioned`` included)."""
     _set(response, request, "", 0, namespace)

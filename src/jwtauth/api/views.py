@@ -37,7 +37,13 @@ from ..sessions.receivers import password_upgrades_allowed
 from ..sessions.service import refresh_session, revoke_refresh_token
 from ..settings import get_settings
 from .authentication import BEARER_ERRORS, JWTAuthentication
-from .cookies import delete_refresh_cookie, login_url, read_refresh_cookies, set_refresh_cookie
+from .cookies import (
+    delete_refresh_cookie,
+    login_url,
+    partition_csrf_cookie,
+    read_refresh_cookies,
+    set_refresh_cookie,
+)
 from .credentials import equalise_failed_login, resolve_login_identity
 from .csrf import bind_csrf_token, bound_refresh_token, csrf_token_for_cookies, enforce_csrf, enforce_trusted_origin
 from .dpop import add_nonce_header, dpop_error, login_proof_jkt, token_type
@@ -108,6 +114,7 @@ class JWTAuthAPIView(APIView):
         if response.status_code == status.HTTP_401_UNAUTHORIZED and not response.has_header("WWW-Authenticate"):
             response["WWW-Authenticate"] = self.authenticate_challenge(request)
         add_nonce_header(request, response)
+        partition_csrf_cookie(response, request._request)  # REFRESH_COOKIE_PARTITIONED
         return _no_store(response)
 
     def authenticate_challenge(self, request: Request) -> str:

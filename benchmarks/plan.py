@@ -115,6 +115,8 @@ INPROC: tuple[Contestant, ...] = (
     Contestant("login", "authenticate() only, PostgreSQL (floor)", "simplejwt_pg", "login_floor", "floor"),
     Contestant("login", "simplejwt TokenObtainPairView, PostgreSQL", "simplejwt_pg", "login_simplejwt", "simplejwt"),
     Contestant("login", "jwtauth login/, PostgreSQL", "jwtauth_pg", "login_jwtauth"),
+    Contestant("login", "jwtauth login/, SQLite + Redis cache", "jwtauth_redis", "login_jwtauth"),
+    Contestant("login", "jwtauth login/, PostgreSQL + Redis (production)", "jwtauth_pg_redis", "login_jwtauth"),
 )
 
 

@@ -72,10 +72,10 @@ def _http_share(label: str, share: float) -> Callable[[Rows], tuple[str, bool] |
 
 
 def _vs_simplejwt(
-    section: str, db: str, limit: float, max_sql: int | None
+    section: str, db: str, limit: float, max_sql: int | None, profiles: tuple[str, ...] = ("jwtauth", "jwtauth_pg")
 ) -> Callable[[Rows], tuple[str, bool] | None]:
     def check(rows: Rows) -> tuple[str, bool] | None:
-        ours = [r for r in rows.get(section, []) if r["profile"] in ("jwtauth", "jwtauth_pg") and r["db"] == db]
+        ours = [r for r in rows.get(section, []) if r["profile"] in profiles and r["db"] == db]
         ref = [r for r in rows.get(section, []) if r.get("role") == "simplejwt" and r["db"] == db]
         us, ref_us = _median(ours[0] if ours else None, "us"), _median(ref[0] if ref else None, "us")
         if not us or not ref_us:
@@ -120,6 +120,10 @@ TARGETS: tuple[Target, ...] = (
     Target("refresh ≤ 0.5× simplejwt, ≤ 3 SQL (PostgreSQL)", _vs_simplejwt("refresh", "postgres", 0.5, 3)),
     Target("login ≤ 1.0× simplejwt, MD5PasswordHasher (SQLite)", _vs_simplejwt("login", "sqlite", 1.0, None)),
     Target("login ≤ 1.0× simplejwt, MD5PasswordHasher (PostgreSQL)", _vs_simplejwt("login", "postgres", 1.0, None)),
+    Target(
+        "login ≤ 1.0× simplejwt, MD5PasswordHasher (production: PostgreSQL + Redis)",
+        _vs_simplejwt("login", "postgres", 1.0, None, ("jwtauth_pg_redis",)),
+    ),
 )
 
 

@@ -87,3 +87,18 @@ def test_rotate_session_is_a_compare_and_swap(alice: Any) -> None:
     RefreshSession.objects.filter(pk=session.pk).update(revoked_at=now)
     assert rotate_session(session, presented="a" * 64, jti_hash="c" * 64, now=now, expires_at=later) is False
     assert RefreshSession.objects.get(pk=session.pk).jti_hash == "a" * 64
+
+
+def test_throttle_counters_change_and_read_like_the_orm() -> None:
+    """The login throttle's raw UPDATE/SELECT (sorted per-key updates, one read)."""
+    from jwtauth.sessions.attempt_counters import add_to_counters
+    from jwtauth.sessions.models import LoginAttemptCounter
+
+    expires_at = timezone.now() + timedelta(minutes=5)
+    assert add_to_counters(["b", "a"], 1, expires_at=expires_at, read=["a", "b", "c"]) == {"a": 1, "b": 1, "c": 0}
+    with CaptureQueriesContext(connection) as queries:
+        assert add_to_counters(["a", "b"], 1, expires_at=expires_at, read=["a", "b"]) == {"a": 2, "b": 2}
+    changes = [q["sql"] for q in queries.captured_queries if q["sql"].lstrip().upper().startswith(("UPDATE", "SELECT"))]
+    assert len(changes) == 3  # one UPDATE per counter, one SELECT for all
+    assert add_to_counters(["a", "missing"], -1, expires_at=expires_at) == {}  # a release reads nothing
+    assert dict(LoginAttemptCounter.objects.values_list("key", "count")) == {"a": 1, "b": 2}

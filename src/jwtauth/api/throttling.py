@@ -5,7 +5,8 @@ per-account limit), against many accounts from one address (the per-IP limit), a
 from one IPv6 allocation spread over many /64s (the per-/48 limit).
 
 Every attempt **reserves** its place before the password hasher runs: one atomic
-increment per counter (Redis ``INCR``, or an ``UPDATE ... count + 1`` in the database),
+increment per counter (Redis ``INCR``, or an ``UPDATE ... count + 1`` in the database,
+all of one attempt's counters in one transaction),
 refused with 429 ``throttled`` and ``Retry-After`` when the count it got is over the
 limit. A successful login gives its reservations back, so in the end only failures
 count: a victim's successful login neither resets an attacker's count nor is blocked
@@ -42,11 +43,12 @@ from typing import Any, Protocol
 
 from django.core.cache import BaseCache, caches
 from django.core.cache.backends.locmem import LocMemCache
+from django.core.cache.backends.redis import RedisCache
 from django.http import HttpRequest
 from rest_framework.exceptions import Throttled
 from rest_framework.request import Request
 
-from ..sessions.attempt_counters import add_to_counter, read_counters
+from ..sessions.attempt_counters import add_to_counters
 from ..settings import get_settings
 
 __all__ = [
@@ -135,42 +137,82 @@ def account_ident(username: str, user_pk: Any = None) -> str:
 
 
 class _Store(Protocol):
-    def add(self, key: str, delta: int, timeout: timedelta) -> int: ...
-    def get(self, key: str) -> int: ...
+    def add(self, keys: list[str], delta: int, timeout: timedelta, read: list[str]) -> dict[str, int]: ...
 
 
 @dataclass(frozen=True, slots=True)
 class _CacheStore:
     cache: BaseCache
 
-    def add(self, key: str, delta: int, timeout: timedelta) -> int:
-        if delta > 0:
-            self.cache.add(key, 0, timeout=int(timeout.total_seconds()))
-        try:
-            return int(self.cache.incr(key, delta))
-        except ValueError:  # expired between add() and incr()
-            if delta <= 0:
-                return 0
-            self.cache.set(key, delta, timeout=int(timeout.total_seconds()))
-            return delta
+    def add(self, keys: list[str], delta: int, timeout: timedelta, read: list[str]) -> dict[str, int]:
+        seconds = int(timeout.total_seconds())
+        counts: dict[str, int] = {}
+        for key in keys:
+            if delta > 0:
+                self.cache.add(key, 0, timeout=seconds)
+            try:
+                counts[key] = int(self.cache.incr(key, delta))
+            except ValueError:  # expired between add() and incr()
+                counts[key] = max(delta, 0)
+                if delta > 0:
+                    self.cache.set(key, delta, timeout=seconds)
+        unread = [key for key in read if key not in counts]
+        found = self.cache.get_many(unread) if unread else {}
+        return {key: counts[key] if key in counts else int(found.get(key) or 0) for key in read}
 
-    def get(self, key: str) -> int:
-        return int(self.cache.get(key) or 0)
+
+@dataclass(frozen=True, slots=True)
+class _RedisStore:
+    """A Django ``RedisCache``: one pipelined round trip per change, on its primary.
+
+    For each key ``SET key 0 EX timeout NX`` then ``INCRBY key delta`` (what
+    ``cache.add()`` + ``cache.incr()`` do in two round trips each), and one ``MGET`` for
+    the other counts read. Django stores integers unpickled, so the values stay
+    readable through the cache API.
+    """
+
+    cache: RedisCache
+    client: Any  # redis.Redis
+
+    def add(self, keys: list[str], delta: int, timeout: timedelta, read: list[str]) -> dict[str, int]:
+        seconds = int(timeout.total_seconds())
+        pipeline = self.client.pipeline(transaction=False)
+        for key in keys:
+            name = self.cache.make_key(key)
+            pipeline.set(name, 0, ex=seconds, nx=True)
+            pipeline.incrby(name, delta)
+        unread = [key for key in read if key not in keys]
+        if unread:
+            pipeline.mget([self.cache.make_key(key) for key in unread])
+        results = pipeline.execute()
+        counts = {key: int(results[2 * index + 1]) for index, key in enumerate(keys)}
+        if unread:
+            counts.update({key: int(value or 0) for key, value in zip(unread, results[-1], strict=True)})
+        return {key: counts[key] for key in read}
+
+
+def _redis_store(cache: RedisCache) -> _RedisStore | None:
+    # Django's RedisCacheClient (private, unchanged since Django 4.0): None when its
+    # internals differ, and the cache API is used instead.
+    try:
+        client = cache._cache.get_client(None, write=True)
+    except AttributeError:
+        return None
+    return _RedisStore(cache, client) if hasattr(client, "pipeline") else None
 
 
 @dataclass(frozen=True, slots=True)
 class _DatabaseStore:
-    def add(self, key: str, delta: int, timeout: timedelta) -> int:
-        return add_to_counter(key, delta, expires_at=get_settings().clock.now() + timeout)
-
-    def get(self, key: str) -> int:
-        return read_counters([key]).get(key, 0)
+    def add(self, keys: list[str], delta: int, timeout: timedelta, read: list[str]) -> dict[str, int]:
+        return add_to_counters(keys, delta, expires_at=get_settings().clock.now() + timeout, read=read)
 
 
 def _store() -> _Store:
     cache = caches[get_settings().login_throttle_cache]
     # A process-local cache would let each worker count alone: use the database.
-    return _DatabaseStore() if isinstance(cache, LocMemCache) else _CacheStore(cache)
+    if isinstance(cache, LocMemCache):
+        return _DatabaseStore()
+    return (_redis_store(cache) if type(cache) is RedisCache else None) or _CacheStore(cache)
 
 
 @dataclass(slots=True)
@@ -178,18 +220,22 @@ class LoginAttempt:
     """The reservations one login attempt holds; :meth:`release` gives them back."""
 
     store: _Store | None = None
-    held: list[tuple[str, timedelta]] = field(default_factory=list)
+    held: list[str] = field(default_factory=list)
+    timeout: timedelta = field(default_factory=timedelta)
 
     def release(self) -> None:
-        """Give the reservations back (after a successful login). Never raises."""
+        """Give the reservations back (after a successful login). Never raises.
+
+        With the database store, inside a transaction, the counters change in that
+        transaction: ``login/`` gives them back in the one that starts the session.
+        """
         held, self.held, store = self.held, [], self.store
-        if store is None:
+        if store is None or not held:
             return
-        for key, timeout in held:
-            try:
-                store.add(key, -1, timeout)
-            except Exception:
-                logger.warning("jwtauth: login throttle store unavailable; reservation not released")
+        try:
+            store.add(held, -1, self.timeout, [])
+        except Exception:
+            logger.warning("jwtauth: login throttle store unavailable; reservation not released")
 
 
 def _scopes(request: HttpRequest, account: str | None) -> dict[str, str]:
@@ -223,29 +269,37 @@ def reserve_login_attempt(request: HttpRequest | Request, account: str | None) -
     """
     conf = get_settings()
     django_request = request._request if isinstance(request, Request) else request
-    attempt = LoginAttempt()
-    waits: list[float] = []
     now = conf.clock.now().timestamp()
+    # (scope, limit, fraction of the window gone, duration, this window's key, the last one's)
+    windows: list[tuple[str, int, float, int, str, str]] = []
     for scope, ident in _scopes(django_request, account).items():
         rate = conf.login_throttle_rates.get(scope)
         if rate is None:
             continue
         limit, duration = rate.num_requests, rate.duration_seconds
         index, into = divmod(now, duration)
-        fraction = into / duration
         key = f"jwtauth:throttle:{scope}:{_hashed(ident)}"
-        current_key, previous_key = f"{key}:{int(index)}", f"{key}:{int(index) - 1}"
-        # The counter must outlive the next window, where it is the "previous" one.
-        timeout = timedelta(seconds=2 * duration)
-        try:
-            store = attempt.store = attempt.store or _store()
-            count = store.add(current_key, 1, timeout)
-            previous = store.get(previous_key)
-        except Exception:  # the store is down: fail open, loudly
-            logger.warning("jwtauth: login throttle store unavailable; not throttling (scope=%s)", scope)
-            continue
-        attempt.held.append((current_key, timeout))
-        before = count - 1  # the attempts ahead of this one
+        windows.append((scope, limit, into / duration, duration, f"{key}:{int(index)}", f"{key}:{int(index) - 1}"))
+    attempt = LoginAttempt()
+    if not windows:
+        return attempt
+    # A counter must outlive the next window, where it is the "previous" one.
+    timeout = timedelta(seconds=2 * max(window[3] for window in windows))
+    current_keys = [window[4] for window in windows]
+    try:
+        store = _store()
+        counts = store.add(current_keys, 1, timeout, [*current_keys, *(window[5] for window in windows)])
+    except Exception:  # the store is down: fail open, loudly
+        logger.warning(
+            "jwtauth: login throttle store unavailable; not throttling (scopes=%s)",
+            ",".join(window[0] for window in windows),
+        )
+        return attempt
+    attempt.store, attempt.held, attempt.timeout = store, current_keys, timeout
+    waits: list[float] = []
+    for scope, limit, fraction, duration, current_key, previous_key in windows:
+        before = counts[current_key] - 1  # the attempts ahead of this one
+        previous = counts[previous_key]
         if before + previous * (1 - fraction) < limit:
             continue
         logger.info("jwtauth: login throttled (scope=%s)", scope)

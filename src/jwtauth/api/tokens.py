@@ -48,7 +48,9 @@ def start_login(
     if getattr(user, "is_active", True) is False:
         raise UserInactive("inactive user given to start_login")
     http_request = _django_request(request)
-    with transaction.atomic():
+    # Inside a caller's transaction this joins it (no savepoint): a failure here
+    # fails the caller's transaction too, as a failed save() would.
+    with transaction.atomic(savepoint=False):
         result = start_session(
             user,
             user_agent=http_request.META.get("HTTP_USER_AGENT", "") if http_request is not None else "",

@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 from django.contrib.auth import authenticate
 from django.db import Error as DatabaseError
+from django.db import transaction
 from django.middleware.csrf import get_token
 from django.utils.cache import add_never_cache_headers
 from django.utils.module_loading import import_string
@@ -220,10 +221,12 @@ class LoginView(_CookieView):
         if user is None or getattr(user, "is_active", True) is False:
             equalise_failed_login(identity, password, backend_failed=backend_failed)
             raise api_error(InvalidCredentials())
-        attempt.release()
-        # One transaction: the session row and last_login (user_logged_in) land together
-        # or not at all, so a failure in between never leaves a half-made session.
-        result = start_login(user, request, dpop_jkt=dpop_jkt)
+        # One transaction: the reservations given back, the session row and last_login
+        # (user_logged_in) land together or not at all, so a failure in between never
+        # leaves a half-made session (and the attempt then still counts).
+        with transaction.atomic():
+            attempt.release()
+            result = start_login(user, request, dpop_jkt=dpop_jkt)
         response = Response(
             {
                 "access_token": result.access.token,

@@ -20,9 +20,9 @@ from typing import Any, cast
 from django.db import connections, router
 from django.db.models import Field
 
-from .models import RefreshSession
+from .models import LoginAttemptCounter, RefreshSession
 
-__all__ = ["check_sql", "load_session", "rotate_session"]
+__all__ = ["check_sql", "counter_select_sql", "counter_update_sql", "load_session", "rotate_session"]
 
 # The columns a rotation writes, in the order of the UPDATE's SET clause.
 _ROTATION_FIELDS = ("jti_hash", "previous_jti_hash", "rotated_at", "last_used_at", "expires_at")
@@ -38,6 +38,8 @@ class _Select:
 _SELECTS: dict[tuple[str, str], _Select] = {}
 _CHECKS: dict[tuple[str, str], str] = {}
 _UPDATES: dict[str, str] = {}
+_COUNTER_UPDATES: dict[str, str] = {}
+_COUNTER_SELECTS: dict[tuple[str, int], str] = {}
 
 
 def _field(name: str) -> Field[Any, Any]:
@@ -184,3 +186,33 @@ def rotate_session(
     for name, value in zip(_ROTATION_FIELDS, values, strict=True):
         setattr(session, name, value)
     return True
+
+
+def counter_update_sql(alias: str) -> str:
+    """A login throttle counter's atomic change: ``UPDATE counter SET count = count + %s
+    WHERE key = %s`` (parameters: the change, the key); its row count tells whether the
+    counter exists."""
+    sql = _COUNTER_UPDATES.get(alias)
+    if sql is None:
+        meta = LoginAttemptCounter._meta
+        count = _quote(alias, meta.get_field("count").column)
+        sql = _COUNTER_UPDATES[alias] = (
+            f"UPDATE {_quote(alias, meta.db_table)} SET {count} = {count} + %s "  # noqa: S608
+            f"WHERE {_quote(alias, meta.get_field('key').column)} = %s"
+        )
+    return sql
+
+
+def counter_select_sql(alias: str, keys: int) -> str:
+    """The counts of ``keys`` login throttle counters: ``SELECT key, count FROM counter
+    WHERE key IN (%s, ...)`` (parameters: the keys), through the key's unique index."""
+    sql = _COUNTER_SELECTS.get((alias, keys))
+    if sql is None:
+        meta = LoginAttemptCounter._meta
+        placeholders = ", ".join(["%s"] * keys)
+        key = _quote(alias, meta.get_field("key").column)
+        sql = _COUNTER_SELECTS[(alias, keys)] = (
+            f"SELECT {key}, {_quote(alias, meta.get_field('count').column)} "  # noqa: S608
+            f"FROM {_quote(alias, meta.db_table)} WHERE {key} IN ({placeholders})"
+        )
+    return sql

@@ -2,55 +2,62 @@
 process-local, so that every worker process counts against the same limit.
 
 Each change is one atomic ``UPDATE ... SET count = count + delta`` (an ``INSERT`` for a
-new window), committed at once in its own transaction on the database that is
-written, and the new value is read back inside that transaction: concurrent attempts
-are serialised on the counter's row and each sees a distinct count, as with Redis
-``INCR``.
+new window) on the database that is written, and the new value is read back inside
+the same transaction: concurrent attempts are serialised on the counter's row and each
+sees a distinct count, as with Redis ``INCR``. One login's counters (per IP, per
+account, ...) change in one transaction, their rows always locked in the order of
+their keys, so two logins sharing counters never deadlock.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from datetime import datetime
 
-from django.db import IntegrityError, router, transaction
-from django.db.models import F
+from django.db import IntegrityError, connections, router, transaction
 
+from ._sql import counter_select_sql, counter_update_sql
 from .models import LoginAttemptCounter
 
-__all__ = ["add_to_counter", "delete_expired_counters", "read_counters"]
+__all__ = ["add_to_counters", "delete_expired_counters"]
 
 
-def add_to_counter(key: str, delta: int, *, expires_at: datetime) -> int:
-    """Add ``delta`` (may be negative) to counter ``key`` and return its new value.
+def add_to_counters(
+    keys: Sequence[str], delta: int, *, expires_at: datetime, read: Sequence[str] = ()
+) -> dict[str, int]:
+    """Add ``delta`` to every counter of ``keys`` in one transaction; read ``read`` in it.
+
+    Rows are changed in sorted key order (one ``UPDATE`` each; an ``INSERT`` for a new
+    window when ``delta`` is positive), then the counts of ``read`` are read with one
+    ``SELECT`` by primary key. Inside a caller's transaction this joins it (no
+    savepoint): the change commits or rolls back with the caller's work.
 
     Args:
-        key: the counter's key (at most 191 characters).
-        delta: the change.
-        expires_at: when the row may be deleted (aware UTC); set on creation.
+        keys: the counters to change (at most 191 characters each).
+        delta: the change (may be negative; a missing counter is not created then).
+        expires_at: when new rows may be deleted (aware UTC).
+        read: counters whose counts to return, changed ones included.
 
     Returns:
-        The count after this change (never below 0 for a new row).
+        ``{key: count}`` for ``read``; a counter that does not exist reads 0.
     """
     alias = router.db_for_write(LoginAttemptCounter)
-    rows = LoginAttemptCounter.objects.using(alias).filter(key=key)
-    with transaction.atomic(using=alias):
-        if not rows.update(count=F("count") + delta):
-            if delta <= 0:
-                return 0
+    update = counter_update_sql(alias)
+    with transaction.atomic(using=alias, savepoint=False), connections[alias].cursor() as cursor:
+        for key in sorted(set(keys)):
+            cursor.execute(update, [delta, key])
+            if cursor.rowcount or delta <= 0:
+                continue
             try:
                 with transaction.atomic(using=alias):
                     LoginAttemptCounter.objects.using(alias).create(key=key, count=delta, expires_at=expires_at)
-                return delta
             except IntegrityError:  # another attempt created it first
-                rows.update(count=F("count") + delta)
-        return int(rows.values_list("count", flat=True).get())
-
-
-def read_counters(keys: Iterable[str]) -> dict[str, int]:
-    """The counts of ``keys`` that exist (one query), from the database that is written."""
-    alias = router.db_for_write(LoginAttemptCounter)
-    return dict(LoginAttemptCounter.objects.using(alias).filter(key__in=list(keys)).values_list("key", "count"))
+                cursor.execute(update, [delta, key])
+        if not read:
+            return {}
+        cursor.execute(counter_select_sql(alias, len(read)), list(read))
+        found = {str(key): int(count) for key, count in cursor.fetchall()}
+    return {key: found.get(key, 0) for key in read}
 
 
 def delete_expired_counters(now: datetime) -> int:

@@ -156,3 +156,17 @@ if HAS_ALLAUTH:
         pass
     else:
         INSTALLED_APPS += ["allauth.socialaccount", "allauth.socialaccount.providers.openid_connect"]
+
+# The simplejwt transition (the "simplejwt" extra): simplejwt's blacklist app, which the
+# exchange of a simplejwt refresh token needs; without simplejwt installed the tests in
+# tests/api/test_simplejwt_transition.py skip.
+try:
+    import rest_framework_simplejwt  # noqa: F401
+except ImportError:  # pragma: no cover - depends on the environment
+    HAS_SIMPLEJWT = False
+else:
+    HAS_SIMPLEJWT = True
+
+if HAS_SIMPLEJWT:
+    INSTALLED_APPS += ["rest_framework_simplejwt.token_blacklist"]
+    SIMPLE_JWT = {"SIGNING_KEY": "simplejwt-signing-key-of-the-old-deployment-0123456789"}

@@ -15,6 +15,8 @@ Configuration (``JWTAUTH`` itself; errors stop the server):
 ``jwtauth.E009``   ``SameSite=None`` without ``Secure`` (was the warning ``W002``)
 ``jwtauth.E010``   a ``__Secure-`` refresh cookie name without ``Secure``
 ``jwtauth.E012``   a ``Partitioned`` refresh cookie without ``SameSite=None`` and ``Secure``
+``jwtauth.E013``   ``SIMPLEJWT_ACCEPT_UNTIL`` set, but simplejwt cannot be verified
+``jwtauth.W003``   ``SIMPLEJWT_ACCEPT_UNTIL`` has passed: remove the transition
 =================  ===========================================================
 
 Deployment (how jwtauth sits in the project):
@@ -265,7 +267,7 @@ def _host_prefix_checks(values: Mapping[str, Any]) -> list[CheckMessage]:
 
 
 def check_settings(values: Mapping[str, Any] | None = None) -> list[CheckMessage]:
-    """``JWTAUTH`` itself and the Django settings it relies on (E001 to E012, W001)."""
+    """``JWTAUTH`` itself and the Django settings it relies on (E001 to E013, W001, W003)."""
     problems: list[Any] = []
     if values is None:
         values, problems = validate()
@@ -331,6 +333,20 @@ def check_settings(values: Mapping[str, Any] | None = None) -> list[CheckMessage
     return messages
 
 
+def _simplejwt_window_checks(values: Mapping[str, Any]) -> list[CheckMessage]:
+    until, clock = values.get("SIMPLEJWT_ACCEPT_UNTIL"), values.get("CLOCK")
+    if until is None or clock is None or clock.now() < until:
+        return []
+    return [
+        Warning(
+            f"JWTAUTH['SIMPLEJWT_ACCEPT_UNTIL'] ({until.isoformat()}) has passed: simplejwt tokens are refused.",
+            hint="Remove SIMPLEJWT_ACCEPT_UNTIL and SIMPLEJWT_REFRESH_COOKIE_NAME, then simplejwt's apps "
+            "(see docs/migrating/simplejwt.md).",
+            id="jwtauth.W003",
+        )
+    ]
+
+
 def check_deployment(values: Mapping[str, Any] | None = None) -> list[CheckMessage]:
     """Insecure or self-defeating deployment settings (E101, W101 to W115)."""
     if values is None:
@@ -341,6 +357,7 @@ def check_deployment(values: Mapping[str, Any] | None = None) -> list[CheckMessa
         *_duration_checks(values),
         *_csrf_checks(),
         *_cookie_and_key_checks(values),
+        *_simplejwt_window_checks(values),
     ]
 
 

@@ -43,12 +43,22 @@ from ._settings_table import (
 )
 from .core.dpop import SUPPORTED_DPOP_ALGORITHMS
 from .core.errors import ConfigInvalid
+from .core.keys.jwk import load_pem
 from .core.keys.keyset import ASYMMETRIC_ALGORITHMS, HMAC_ALGORITHMS, MIN_HMAC_KEY_BYTES, KeySet, derive_key, hmac_key
 from .core.keys.sources import build_key_set
+from .core.legacy import LegacyTokenPolicy
 from .core.rates import Rate, parse_rate
 from .core.tokens import TokenPolicy, VerifiedTokenCache
 
-__all__ = ["JWTAuthSettings", "ResourceServerSettings", "SettingProblem", "get_settings", "now", "validate"]
+__all__ = [
+    "JWTAuthSettings",
+    "ResourceServerSettings",
+    "SettingProblem",
+    "get_settings",
+    "now",
+    "simplejwt_policy",
+    "validate",
+]
 
 
 def _secret(value: object) -> bytes:
@@ -133,12 +143,19 @@ def _dpop_iat_window(value: object) -> timedelta:
     return window
 
 
-_TOKENS, _COOKIE, _SESSIONS, _LOGIN, _DPOP = (
+def _aware_datetime(value: object) -> datetime:
+    if not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
+        raise Invalid("an aware datetime, e.g. datetime(2026, 3, 31, tzinfo=UTC)")
+    return value
+
+
+_TOKENS, _COOKIE, _SESSIONS, _LOGIN, _DPOP, _SIMPLEJWT = (
     "Tokens and keys",
     "The refresh cookie and login",
     "Sessions and revocation",
     "Login throttling",
     "DPoP (sender-constrained tokens)",
+    "Transition from simplejwt",
 )
 
 
@@ -206,6 +223,10 @@ class JWTAuthSettings(SettingsTable):
     dpop_algorithms = Setting(("ES256", "EdDSA"), _dpop_algorithms, "accepted proof algorithms (also `RS256`, `PS256`), advertised in `WWW-Authenticate: DPoP algs=...`", _DPOP)
     dpop_iat_window = Setting(timedelta(seconds=60), _dpop_iat_window, "how far a proof's `iat` may lie from now, either way (1 s to 10 min); a proof's `jti` is remembered twice as long", _DPOP, default_doc="`timedelta(seconds=60)`")
     dpop_nonce = Setting(False, boolean, "`True`: proofs must carry a server nonce (RFC 9449 §8), handed out in `DPoP-Nonce` and changed every 5 minutes", _DPOP)
+
+    # Transition from simplejwt
+    simplejwt_accept_until = Setting(None, optional(_aware_datetime, "None or an aware datetime"), "the end (aware datetime, UTC) of the window in which `JWTAuthentication` accepts simplejwt access tokens and `refresh/` exchanges a simplejwt refresh token once for a session; needs `jwtauth[simplejwt]` and simplejwt's `token_blacklist` app; keys and claims come from `SIMPLE_JWT`; see [migrating](migrating/simplejwt.md#switching-without-logging-everyone-out)", _SIMPLEJWT)
+    simplejwt_refresh_cookie_name = Setting(None, optional(cookie_name, "None or a cookie name"), "the cookie holding a simplejwt refresh token (dj-rest-auth's `JWT_AUTH_REFRESH_COOKIE`) that `refresh/` exchanges, with Django's CSRF check, during the window; `None`: only a JSON body `{\"refresh\": ...}`", _SIMPLEJWT)
     # fmt: on
 
     @functools.cached_property
@@ -221,6 +242,12 @@ class JWTAuthSettings(SettingsTable):
         return self._policy(
             self.refresh_token_keys, self.refresh_token_signing_key, "refresh-token", self.refresh_token_lifetime
         )
+
+    @functools.cached_property
+    def simplejwt(self) -> LegacyTokenPolicy | None:
+        """How simplejwt tokens are verified during the transition (``None``: not accepted)."""
+        until = self.simplejwt_accept_until
+        return None if until is None else simplejwt_policy(until)
 
     @functools.cached_property
     def dpop_nonce_key(self) -> bytes | None:
@@ -297,7 +324,84 @@ def _aware_datetimes(values: Mapping[str, Any]) -> list[SettingProblem]:
     return []
 
 
-JWTAuthSettings.rules = (_aware_datetimes, _lifetimes, _hmac_key_lengths, _one_key_source)
+#: The simplejwt app whose blacklist makes the refresh token exchange happen once.
+SIMPLEJWT_BLACKLIST_APP = "rest_framework_simplejwt.token_blacklist"
+
+
+def _seconds_of(value: object) -> timedelta:
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return timedelta(seconds=value)
+    raise ConfigInvalid("SIMPLE_JWT['LEEWAY'] is neither a number of seconds nor a timedelta")
+
+
+def simplejwt_policy(accept_until: datetime) -> LegacyTokenPolicy:
+    """Build the transition policy from simplejwt's own settings (``SIMPLE_JWT``).
+
+    Args:
+        accept_until: ``SIMPLEJWT_ACCEPT_UNTIL``.
+
+    Raises:
+        ConfigInvalid (``config_invalid``): simplejwt or its ``token_blacklist`` app is not
+            installed, or ``SIMPLE_JWT`` asks for what jwtauth cannot verify (``JWK_URL``,
+            an algorithm outside jwtauth's list, no ``TOKEN_TYPE_CLAIM``, a short HMAC key,
+            an unreadable PEM key, a list of audiences).
+    """
+    from django.apps import apps
+
+    try:
+        from rest_framework_simplejwt.settings import api_settings
+    except ImportError:
+        raise ConfigInvalid(
+            "djangorestframework-simplejwt is not installed: pip install 'jwtauth[simplejwt]'"
+        ) from None
+    if not apps.is_installed(SIMPLEJWT_BLACKLIST_APP):
+        # Without simplejwt's blacklist nothing stops one refresh token being exchanged twice.
+        raise ConfigInvalid(f"{SIMPLEJWT_BLACKLIST_APP!r} is not in INSTALLED_APPS")
+    algorithm = api_settings.ALGORITHM
+    if api_settings.JWK_URL:
+        raise ConfigInvalid("SIMPLE_JWT['JWK_URL'] is set; jwtauth verifies simplejwt tokens with local keys only")
+    if not api_settings.TOKEN_TYPE_CLAIM:
+        raise ConfigInvalid("SIMPLE_JWT['TOKEN_TYPE_CLAIM'] is None: access and refresh tokens cannot be told apart")
+    audience, issuer = api_settings.AUDIENCE, api_settings.ISSUER
+    if not isinstance(audience, str | None) or not isinstance(issuer, str | None):
+        raise ConfigInvalid("SIMPLE_JWT['AUDIENCE'] and ['ISSUER'] must each be a string or None")
+    if algorithm in HMAC_ALGORITHMS:
+        secret = api_settings.SIGNING_KEY
+        key = hmac_key(secret.encode() if isinstance(secret, str) else bytes(secret), algorithm)
+    elif algorithm in ASYMMETRIC_ALGORITHMS:
+        pem = api_settings.VERIFYING_KEY or api_settings.SIGNING_KEY
+        key = load_pem(pem.encode() if isinstance(pem, str) else bytes(pem), algorithm)
+    else:
+        raise ConfigInvalid(
+            f"SIMPLE_JWT['ALGORITHM'] = {algorithm!r}; jwtauth verifies {sorted(HMAC_ALGORITHMS | ASYMMETRIC_ALGORITHMS)}"
+        )
+    return LegacyTokenPolicy(
+        keys=KeySet((key,)),
+        accept_until=accept_until,
+        leeway=_seconds_of(api_settings.LEEWAY),
+        issuer=issuer,
+        audience=audience,
+        token_type_claim=api_settings.TOKEN_TYPE_CLAIM,
+        user_id_claim=api_settings.USER_ID_CLAIM,
+        user_id_field=api_settings.USER_ID_FIELD,
+        jti_claim=api_settings.JTI_CLAIM,
+    )
+
+
+def _simplejwt_transition(values: Mapping[str, Any]) -> list[SettingProblem]:
+    until = values["SIMPLEJWT_ACCEPT_UNTIL"]
+    if until is None:
+        return []
+    try:
+        simplejwt_policy(until)
+    except ConfigInvalid as exc:
+        return [SettingProblem("jwtauth.E013", f"JWTAUTH['SIMPLEJWT_ACCEPT_UNTIL'] is set but {exc.reason}.")]
+    return []
+
+
+JWTAuthSettings.rules = (_aware_datetimes, _lifetimes, _hmac_key_lengths, _one_key_source, _simplejwt_transition)
 
 
 def _jwks_url(value: object) -> str:
@@ -435,7 +539,7 @@ def now() -> datetime:
     return get_settings().clock.now()
 
 
-_WATCHED = {"JWTAUTH", "SECRET_KEY", "SECRET_KEY_FALLBACKS", "USE_TZ"}
+_WATCHED = {"JWTAUTH", "SECRET_KEY", "SECRET_KEY_FALLBACKS", "USE_TZ", "SIMPLE_JWT", "INSTALLED_APPS"}
 
 
 @receiver(setting_changed)

@@ -17,9 +17,11 @@ from rest_framework.request import Request
 
 from ..core import errors as e
 from ..core.errors import JWTAuthError, RevocationUnavailable
+from ..core.legacy import LegacyClaims
 from ..core.tokens import AccessClaims
 from ..sessions.request_check import authenticate_access_claims, load_user
-from . import dpop
+from ..settings import get_settings
+from . import dpop, transition
 from .bearer import parse_authorization, verify_bearer_token
 from .errors import (
     DATABASE_UNAVAILABLE,
@@ -68,6 +70,13 @@ class JWTAuthentication(BaseAuthentication):
     On success ``request.user`` is the user and ``request.auth`` the verified
     :class:`~jwtauth.core.tokens.AccessClaims`. Each step is a method to override.
 
+    While ``SIMPLEJWT_ACCEPT_UNTIL`` lies in the future, a simplejwt access token is
+    accepted too (for an active user, as a bearer token only): ``request.user`` is the
+    user instance and ``request.auth`` a :class:`~jwtauth.core.legacy.LegacyClaims`
+    (``is_legacy``, ``sid`` and ``auth_time`` ``None``); see :mod:`jwtauth.api.transition`.
+    ``JWTAuthentication(accepts_simplejwt_tokens=False)`` (or a subclass setting the
+    attribute) refuses them; jwtauth's session endpoints do: such a token has no session.
+
     Raises:
         rest_framework.exceptions.AuthenticationFailed: 401 with body
             ``{"detail", "code"}``; codes ``token_invalid``, ``token_expired``,
@@ -79,8 +88,15 @@ class JWTAuthentication(BaseAuthentication):
     """
 
     www_authenticate_realm = DEFAULT_REALM
+    #: Accept simplejwt access tokens during the transition window.
+    accepts_simplejwt_tokens = True
 
-    def authenticate(self, request: Request) -> tuple[Any, AccessClaims] | None:
+    def __init__(self, *, accepts_simplejwt_tokens: bool | None = None) -> None:
+        super().__init__()
+        if accepts_simplejwt_tokens is not None:
+            self.accepts_simplejwt_tokens = accepts_simplejwt_tokens
+
+    def authenticate(self, request: Request) -> tuple[Any, AccessClaims | LegacyClaims] | None:
         header = request.META.get("HTTP_AUTHORIZATION")
         if not header:
             return None
@@ -90,7 +106,13 @@ class JWTAuthentication(BaseAuthentication):
             token = self.get_raw_token(header) if dpop_token is None else dpop_token
             if token is None:
                 return None
-            claims = self.verify_token(token)
+            try:
+                claims = self.verify_token(token)
+            except e.TokenInvalid:
+                legacy = self.authenticate_simplejwt_token(token) if dpop_token is None else None
+                if legacy is None:
+                    raise
+                return legacy
             dpop.check_access_token_binding(request, token, claims, is_dpop=dpop_token is not None)
             user = self.get_user(claims)
         except (RevocationUnavailable, e.ConfigInvalid) as err:
@@ -117,6 +139,14 @@ class JWTAuthentication(BaseAuthentication):
     def verify_token(self, token: str) -> AccessClaims:
         """Verify the access token's signature and claims (no I/O)."""
         return verify_bearer_token(token, allow_dpop_bound=True)  # the DPoP proof is checked next
+
+    def authenticate_simplejwt_token(self, token: str) -> tuple[Any, LegacyClaims] | None:
+        """``(user, claims)`` for a simplejwt access token during the transition window;
+        ``None`` when the window is closed, ``accepts_simplejwt_tokens`` is off, DPoP is
+        required, or the token is not signed with simplejwt's key."""
+        if not self.accepts_simplejwt_tokens or get_settings().dpop == "required":
+            return None
+        return transition.authenticate_legacy_access_token(token)
 
     def get_user(self, claims: AccessClaims) -> Any:
         """Return the user, checking the token's session is live and the user active."""

@@ -48,6 +48,10 @@ class _BearerView(JWTAuthAPIView):
     permission_classes = (IsAuthenticated,)
     parser_classes = (StrictJSONParser,)
 
+    def get_authenticators(self) -> list[Any]:
+        # These endpoints act on the caller's session: a simplejwt token has none.
+        return [JWTAuthentication(accepts_simplejwt_tokens=False)]
+
 
 class LogoutAllView(_BearerView):
     """``POST logout-all/``: revoke every session of the user (this one too).

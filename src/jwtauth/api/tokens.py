@@ -33,7 +33,12 @@ def _django_request(request: HttpRequest | Request | None) -> HttpRequest | None
 
 
 def start_login(
-    user: Any, request: HttpRequest | Request | None, *, amr: tuple[str, ...] = ("pwd",), dpop_jkt: str | None = None
+    user: Any,
+    request: HttpRequest | Request | None,
+    *,
+    amr: tuple[str, ...] = ("pwd",),
+    dpop_jkt: str | None = None,
+    has_proven_credential: bool = True,
 ) -> LoginResult:
     """Start a session for ``user`` as ``login/`` does after checking the password.
 
@@ -41,6 +46,8 @@ def start_login(
     ``last_login``). With a request: its ``User-Agent`` and client IP are stored on the
     session, and its CSRF token is rotated, as :func:`django.contrib.auth.login` does.
     With ``dpop_jkt`` (a DPoP key thumbprint), the session's tokens are bound to that key.
+    With ``has_proven_credential=False`` the session has no ``auth_time`` (see
+    :func:`~jwtauth.sessions.service.start_session`).
 
     Raises:
         UserInactive (``user_inactive``): the user may not sign in (``is_active`` is false).
@@ -58,6 +65,7 @@ def start_login(
             request=http_request,
             amr=amr,
             dpop_jkt=dpop_jkt,
+            has_proven_credential=has_proven_credential,
         )
         user_logged_in.send(sender=user.__class__, request=http_request, user=user)
     if http_request is not None:

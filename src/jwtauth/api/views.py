@@ -53,6 +53,7 @@ from .parsers import StrictFormParser, StrictJSONParser, StrictMultiPartParser, 
 from .serializers import login_serializer_class
 from .throttling import account_ident, reserve_login_attempt
 from .tokens import start_login
+from .transition import exchange_legacy_refresh_token, legacy_policy
 
 logger = logging.getLogger("jwtauth")
 
@@ -273,6 +274,9 @@ class RefreshView(_CookieView):
     def post(self, request: Request) -> Response:
         candidates = read_refresh_cookies(request._request)
         if not candidates:
+            legacy = _legacy_refresh_token(request)
+            if legacy is not None:
+                return self._exchange(request, *legacy)
             raise api_error(RefreshTokenMissing())
         check_body_size(request._request, get_settings().login_max_body_bytes)
         try:
@@ -314,6 +318,55 @@ class RefreshView(_CookieView):
         response = self.handle_exception(api_error(err))
         delete_refresh_cookie(response, request._request)
         return response
+
+    def _exchange(self, request: Request, token: str, cookie_name: str | None) -> Response:
+        # A simplejwt refresh token during the transition window: answered as login/ is.
+        try:
+            if cookie_name is not None:
+                enforce_csrf(request._request)  # the cookie is ambient authority
+            else:
+                enforce_trusted_origin(request._request)  # login CSRF, as on login/
+        except JWTAuthError as err:
+            raise api_error(err) from None
+        dpop_jkt = _proof_jkt(request)
+        try:
+            result = exchange_legacy_refresh_token(token, request._request, dpop_jkt=dpop_jkt)
+        except JWTAuthError as err:
+            response = self.handle_exception(api_error(err))
+        else:
+            user = result.session.user
+            response = Response(
+                {
+                    "access_token": result.access.token,
+                    "token_type": token_type(dpop_jkt),
+                    "expires_in": result.access.lifetime_seconds,
+                    "csrf_token": get_token(request._request),
+                    "user": serialize_user(user),
+                }
+            )
+            set_refresh_cookie(response, request._request, result.refresh)
+        if cookie_name is not None and response.status_code in (200, 401):
+            response.delete_cookie(cookie_name)  # exchanged, or of no use any more
+        return response
+
+
+def _legacy_refresh_token(request: Request) -> tuple[str, str | None] | None:
+    """A simplejwt refresh token presented to ``refresh/`` during the transition window:
+    ``(token, cookie name)`` from the ``SIMPLEJWT_REFRESH_COOKIE_NAME`` cookie, or
+    ``(token, None)`` from a JSON body ``{"refresh": "<token>"}``; ``None`` otherwise
+    (the body is not read when the window is closed)."""
+    conf = get_settings()
+    if legacy_policy(conf.clock.now()) is None:
+        return None
+    name = conf.simplejwt_refresh_cookie_name
+    if name is not None and request._request.COOKIES.get(name):
+        return request._request.COOKIES[name], name
+    check_body_size(request._request, conf.login_max_body_bytes)
+    if str(request.content_type or "").split(";", 1)[0].strip().lower() != "application/json":
+        return None
+    data = request.data
+    token = data.get("refresh") if isinstance(data, dict) else None
+    return (token, None) if isinstance(token, str) and token else None
 
 
 class LogoutView(_CookieView):

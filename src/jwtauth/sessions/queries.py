@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import connections, router
-from django.db.models import QuerySet
+from django.db.models import Max, QuerySet
 
 from ..settings import get_settings
 from ..settings import now as _now
 from .models import RefreshSession
 
-__all__ = ["delete_stale_sessions", "live_sessions"]
+__all__ = ["REVOKED_EVERYWHERE_REASONS", "delete_stale_sessions", "live_sessions", "revoked_everywhere_at"]
+
+#: The revocations that end every session of a user at once: a token issued before the
+#: latest of them, by whatever issuer, belongs to a past the user wanted to end.
+REVOKED_EVERYWHERE_REASONS = ("logout_all", "password_changed", "user_inactive")
 
 
 def live_sessions(user_pk: Any) -> QuerySet[RefreshSession]:
@@ -25,6 +29,22 @@ def live_sessions(user_pk: Any) -> QuerySet[RefreshSession]:
         expires_at__gt=now,
         created_at__gt=now - get_settings().session_max_lifetime,
     ).order_by("-created_at", "-pk")
+
+
+def revoked_everywhere_at(user_pk: Any) -> datetime | None:
+    """When the user last revoked every session (``logout-all/``, a password change,
+    a deactivation), or ``None``; one indexed query on the database that is written.
+
+    Known only while such a revoked session is kept (``jwtauth_cleanup`` deletes revoked
+    rows after its ``--revoked-older-than``), and only if the user had a session then.
+    """
+    alias = router.db_for_write(RefreshSession)
+    latest: datetime | None = (
+        RefreshSession.objects.using(alias)
+        .filter(user_id=user_pk, revoked_at__isnull=False, revoke_reason__in=REVOKED_EVERYWHERE_REASONS)
+        .aggregate(latest=Max("revoked_at"))["latest"]
+    )
+    return latest
 
 
 def delete_stale_sessions(

@@ -148,6 +148,7 @@ def start_session(
     amr: tuple[str, ...] = ("pwd",),
     auth_time: datetime | None = None,
     dpop_jkt: str | None = None,
+    has_proven_credential: bool = True,
 ) -> LoginResult:
     """Start a token family for ``user`` and issue its first tokens.
 
@@ -163,6 +164,9 @@ def start_session(
             flow of several steps passes the time of its last step.
         dpop_jkt: the thumbprint of the client's DPoP key (RFC 9449 §6.1) to bind the
             family to, or ``None`` for bearer tokens.
+        has_proven_credential: ``False`` for a session that proves nothing about the
+            user now (an exchanged simplejwt refresh token): no ``auth_time``, so it never
+            counts as a recent authentication until ``reauthenticate/``.
 
     Returns:
         A :class:`LoginResult`. One INSERT (plus the eviction of the oldest sessions
@@ -183,7 +187,7 @@ def start_session(
         jti_hash=hash_jti(jti),
         user_agent=user_agent[:_USER_AGENT_MAX],
         ip_address=ip_address,
-        auth_time=proven_at,
+        auth_time=proven_at if has_proven_credential else None,
         amr=" ".join(amr),
         dpop_jkt=dpop_jkt,
     )

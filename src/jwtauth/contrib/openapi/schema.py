@@ -257,9 +257,12 @@ class _RefreshSchema(_CookieSchema):
                 summary="Refresh",
                 description=(
                     "Rotate the refresh cookie and issue a new access token. A replaced refresh token "
-                    "presented after REFRESH_REUSE_GRACE_PERIOD revokes the whole token family."
+                    "presented after REFRESH_REUSE_GRACE_PERIOD revokes the whole token family. Until "
+                    "SIMPLEJWT_ACCEPT_UNTIL, a request without the refresh cookie may present a simplejwt "
+                    'refresh token instead (JSON body {"refresh": "..."}, or the SIMPLEJWT_REFRESH_COOKIE_NAME '
+                    "cookie with X-CSRFToken): it is exchanged once for a session, answered as login/ is."
                 ),
-                request=None,
+                request=_legacy_refresh_request(),
                 responses={200: OpenApiResponse(ok, description="Rotated."), **_errors("refresh")},
                 parameters=[
                     _header("Set-Cookie", [200, 401], _SET_COOKIE + " Cleared on 401."),
@@ -268,6 +271,18 @@ class _RefreshSchema(_CookieSchema):
                 tags=["auth"],
             )
         )(view)
+
+
+def _legacy_refresh_request() -> Any:
+    # Only while the simplejwt transition is configured: the body is ignored otherwise.
+    if get_settings().simplejwt_accept_until is None:
+        return None
+    from rest_framework import serializers
+
+    return inline_serializer(
+        "SimpleJWTRefreshRequest",
+        fields={"refresh": serializers.CharField(required=False, help_text="A simplejwt refresh token.")},
+    )
 
 
 class _LogoutSchema(_CookieSchema):

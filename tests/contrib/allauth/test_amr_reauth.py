@@ -6,6 +6,8 @@ passes after the next ``refresh/``."""
 from __future__ import annotations
 
 import re
+import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import jwt
@@ -136,3 +138,15 @@ def test_reauthentication_of_a_revoked_session_is_refused(verified_user: Any, cl
     assert response.status_code == 410  # allauth's session token ended with the family
     session.refresh_from_db()
     assert session.revoke_reason == "logout"
+
+
+def test_auth_time_is_when_the_last_step_completed(verified_user: Any, clock: Any) -> None:
+    # allauth stamps its records with time.time(); put jwtauth's clock a year past it so
+    # the record's moment, not the session's start, is what auth_time can only be.
+    clock.set(datetime.fromtimestamp(time.time(), tz=UTC) + timedelta(days=365))
+    before = int(time.time())
+    app = password_login(verified_user)
+    after = int(time.time()) + 1
+    issued = claims(app.access_token)
+    assert before <= issued["auth_time"] <= after
+    assert issued["iat"] == epoch(clock)

@@ -76,8 +76,9 @@ def _fill(target: int) -> None:
         with connection.cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {table} (id, user_id, created_at, last_used_at, expires_at, revoke_reason, "
-                "jti_hash, user_agent) SELECT gen_random_uuid(), (%s::bigint[])"
-                f"[1 + (g %% {len(ids)})], now(), now(), now() + interval '1 day', '', md5(g::text) || md5(g::text), '' "
+                "jti_hash, user_agent, amr) SELECT gen_random_uuid(), (%s::bigint[])"
+                f"[1 + (g %% {len(ids)})], now(), now(), now() + interval '1 day', '', md5(g::text) || md5(g::text), '', "
+                "'pwd' "
                 "FROM generate_series(1, %s) g",
                 [ids, missing],
             )
@@ -201,7 +202,12 @@ def _cleanup(rows: int) -> dict[str, Any]:
 
     _fill(rows)
     with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {RefreshSession._meta.db_table} SET expires_at = now() - interval '1 day'")
+        # Past every grace period (default: one refresh token lifetime) and past
+        # SESSION_MAX_LIFETIME: all of them are for the cleanup to delete.
+        cursor.execute(
+            f"UPDATE {RefreshSession._meta.db_table} "
+            "SET expires_at = now() - interval '400 days', created_at = now() - interval '400 days'"
+        )
         cursor.execute(f"ANALYZE {RefreshSession._meta.db_table}")
     expired = RefreshSession.objects.count()
     done = threading.Event()
@@ -490,6 +496,13 @@ def main(http_seconds: int = 5) -> int:
         ("cleanup", lambda: _run_task("jwtauth_pg", "cleanup", "1000000", env, 1800)),
         ("processes", lambda: _with_db("jwtauth_pg_redis", env, lambda: _processes([1, 2, 4], env, tmp, http_seconds))),
     ]
+    # BENCH_SCALE_PARTS=cleanup,memo re-runs only those parts, keeping the others' figures.
+    only = {name for name in os.environ.get("BENCH_SCALE_PARTS", "").split(",") if name}
+    if only:
+        previous = json.loads((RESULTS / "scale.json").read_text()) if (RESULTS / "scale.json").exists() else {}
+        results = {**previous, **{k: v for k, v in results.items() if k != "sizes"}}
+        results.setdefault("sizes", {})
+        parts = [(name, part) for name, part in parts if name in only]
     for name, part in parts:
         _log(f"scale: {name}")
         try:

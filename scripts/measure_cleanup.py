@@ -64,8 +64,8 @@ def main() -> int:
             ):
                 cursor.execute(
                     f"INSERT INTO {table} (id, user_id, created_at, last_used_at, expires_at, revoke_reason, "  # noqa: S608
-                    "jti_hash, user_agent) SELECT gen_random_uuid(), %s, now(), now(), " + expires + ", '', "
-                    "md5(g::text) || md5(g::text), '' FROM generate_series(1, %s) g",
+                    "jti_hash, user_agent, amr) SELECT gen_random_uuid(), %s, now(), now(), " + expires + ", '', "
+                    "md5(g::text) || md5(g::text), '', 'pwd' FROM generate_series(1, %s) g",
                     [user.pk, count],
                 )
             cursor.execute(f"ANALYZE {table}")

@@ -47,3 +47,13 @@ def test_a_malformed_dpop_confirmation_is_refused(cnf: object) -> None:
     with pytest.raises(TokenInvalid) as refused:
         verify_access_token(token, policy(), now=START)
     assert refused.value.reason == "cnf is not a DPoP confirmation"
+
+
+def test_an_auth_time_after_the_token_was_issued_is_ignored() -> None:
+    """A token cannot record an authentication that had not happened yet when it was
+    issued: such an auth_time would make RecentlyAuthenticated pass until then."""
+    issued = int(START.timestamp())
+    future = verify_access_token(forge(claims(START, auth_time=issued + 3600)), policy(), now=START)
+    assert future.auth_time is None
+    same = verify_access_token(forge(claims(START, auth_time=issued)), policy(), now=START)
+    assert same.auth_time == issued

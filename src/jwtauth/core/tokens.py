@@ -333,17 +333,19 @@ def _access_claims(claims: dict[str, object], kid: str) -> AccessClaims:
     return AccessClaims(
         **_registered(claims, kid),
         claims=custom_claims(claims),
-        auth_time=_auth_time(claims.get("auth_time")),
+        auth_time=_auth_time(claims.get("auth_time"), issued_at=int(claims["iat"])),  # type: ignore[call-overload]
         amr=_amr(claims.get("amr")),
         jkt=_cnf_jkt(claims),
     )
 
 
-def _auth_time(value: object) -> int | None:
-    # NumericDate (RFC 7519 §2); anything else is ignored rather than trusted.
+def _auth_time(value: object, *, issued_at: int) -> int | None:
+    # NumericDate (RFC 7519 §2); anything else is ignored rather than trusted, and so is
+    # an authentication said to happen after the token was issued (OpenID Connect Core
+    # §2): it would make every step-up check pass until that moment.
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         return None
-    return int(value)
+    return int(value) if value <= issued_at else None
 
 
 def _amr(value: object) -> tuple[str, ...]:

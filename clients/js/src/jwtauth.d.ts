@@ -136,7 +136,7 @@ export interface LogoutEvent {
 export interface AuthErrorEvent {
   type: "error";
   error: unknown;
-  during: "background_refresh" | "restore";
+  during: "background_refresh" | "restore" | "accept_login";
 }
 
 export interface AuthClientEventMap {
@@ -182,6 +182,19 @@ export declare class AuthClient {
   createDPoPProof(method: string, url: string): Promise<string | null>;
 
   login(username: string, password: string): Promise<AuthUser>;
+  /**
+   * Adopt the tokens of a login made by another endpoint of the same server (django-allauth
+   * headless with `jwtauth.contrib.allauth`: its response's `meta`; that response set the refresh
+   * cookie). Then `GET user/`, a `login` event (source "local") and the other tabs are told.
+   * Rejects with `bad_response` when `tokens` has no `access_token`.
+   */
+  acceptLogin(tokens: {
+    access_token: string;
+    token_type?: string;
+    expires_in: number;
+    csrf_token?: string;
+    [field: string]: unknown;
+  }): Promise<AuthUser | null>;
   /** On page load: refresh from the cookie (CSRF token from memory, the cookie, else GET csrf/), then GET user/. */
   restore(): Promise<AuthUser | null>;
   refresh(): Promise<boolean>;

@@ -235,6 +235,37 @@ export class AuthClient {
   }
 
   /**
+   * Adopt the tokens of a login made by another endpoint of the same server, e.g. django-allauth
+   * headless with jwtauth's token strategy (`jwtauth.contrib.allauth`): its response's `meta`
+   * carries `access_token`, `token_type`, `expires_in` and `csrf_token`, and the response itself
+   * set jwtauth's refresh cookie (send that request with `credentials: "include"`). From then on
+   * the session is this client's as after `login()`: timers, `refresh/`, other tabs, `logout()`.
+   * Then fetches the user from `GET user/` and emits `login` (source "local").
+   * @param {object} tokens `{access_token, token_type?, expires_in, csrf_token?}`.
+   * @returns {Promise<object|null>} the user (null if `user/` could not be read; an `error` event says why).
+   * @throws {AuthClientError} `bad_response` when `tokens` carries no access token.
+   */
+  async acceptLogin(tokens) {
+    if (!isTokenResponse(tokens)) {
+      throw new AuthClientError("The login response carries no access token.", { code: "bad_response" });
+    }
+    const { access_token, token_type, expires_in, csrf_token } = tokens;
+    this.#user = null;
+    this.#setSession({ access_token, token_type, expires_in, csrf_token }, { kind: "accepted", source: "local" });
+    try {
+      await this.getUser();
+    } catch (error) {
+      this.#emit("error", { error, during: "accept_login" });
+    }
+    if (this.isAuthenticated) {
+      this.#loginEventPending = false;
+      this.#emit("login", { user: this.#user, source: "local" });
+      this.#broadcastSession("login");
+    }
+    return this.#user;
+  }
+
+  /**
    * On page start-up: get an access token from the refresh cookie, if there is one.
    * A 401 just means "not logged in".
    * @returns {Promise<object|null>} the user, or null when logged out.
@@ -515,6 +546,8 @@ export class AuthClient {
     if (kind === "login" || (!wasAuthenticated && source === "remote")) {
       this.#loginEventPending = false;
       this.#emit("login", { user: this.#user, source });
+    } else if (kind === "accepted") {
+      this.#loginEventPending = true; // acceptLogin() emits it once it knows the user
     } else if (!wasAuthenticated) {
       this.#loginEventPending = true; // restore() emits it once it knows the user
     } else {

@@ -684,3 +684,57 @@ describe("across tabs", () => {
     assert.equal(server.callsTo("refresh/").length, 1);
   });
 });
+
+describe("acceptLogin (a login made elsewhere, e.g. django-allauth headless)", () => {
+  test("adopts the tokens, loads the user, then refreshes from the cookie that login set", async () => {
+    const client = makeClient();
+    const events = record(client, "login", "refresh");
+    const meta = server.loginElsewhere("alice");
+
+    const user = await client.acceptLogin(meta);
+
+    assert.deepEqual(user, { id: 1, username: "alice" });
+    assert.equal(client.isAuthenticated, true);
+    assert.equal(client.getAccessToken(), "access-1");
+    assert.equal(server.callsTo("user/").length, 1);
+    assert.equal(bearerOf(server.callsTo("user/")[0]), "Bearer access-1");
+    assert.deepEqual(events, [{ type: "login", user, source: "local" }], "one login event, no refresh");
+
+    // The refresh token stays jwtauth's: refresh/ with the cookie and the CSRF token from meta.
+    assert.equal(await client.refresh(), true);
+    assert.equal(server.callsTo("refresh/")[0].headers.get("X-CSRFToken"), "csrf-1");
+    assert.equal(client.getAccessToken(), "access-2");
+  });
+
+  test("logout() ends such a session like any other", async () => {
+    const client = makeClient();
+    await client.acceptLogin(server.loginElsewhere("alice"));
+    assert.equal(await client.logout(), true);
+    assert.equal(server.jar, null);
+    assert.equal(server.currentRefresh, null);
+    assert.equal(client.isAuthenticated, false);
+  });
+
+  test("other tabs learn of it as of a login", async () => {
+    const hub = createChannelHub();
+    const tabs = [0, 1].map((index) => makeClient({ BroadcastChannel: hub.BroadcastChannel, tabId: `tab-${index}` }));
+    const events = record(tabs[1], "login");
+    await tabs[0].acceptLogin(server.loginElsewhere("alice"));
+    await flush();
+    assert.equal(tabs[1].isAuthenticated, true);
+    assert.deepEqual(tabs[1].user, { id: 1, username: "alice" });
+    assert.equal(events[0].source, "remote");
+  });
+
+  test("a response without an access token is refused and changes nothing", async () => {
+    const client = makeClient();
+    const events = record(client, "login", "token");
+    await assert.rejects(
+      client.acceptLogin({ is_authenticated: false, session_token: "pending" }),
+      (error) => error instanceof AuthClientError && error.code === "bad_response",
+    );
+    assert.equal(client.isAuthenticated, false);
+    assert.deepEqual(events, []);
+    assert.equal(server.calls.length, 0);
+  });
+});

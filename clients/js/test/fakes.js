@@ -95,6 +95,17 @@ export class FakeServer {
     for (let i = 0; i < count; i += 1) this.failures.push({ path, kind });
   }
 
+  /**
+   * A login through another endpoint of the server (django-allauth headless with jwtauth's token
+   * strategy): returns the response's `meta` and, like that response, sets the refresh cookie.
+   */
+  loginElsewhere(username) {
+    const body = this.#issue(username);
+    this.refreshOwner = username;
+    this.jar = this.currentRefresh;
+    return { is_authenticated: true, session_token: "allauth-session", ...body };
+  }
+
   /** Server-side revocation of all access tokens (e.g. the signing key changed). */
   rejectAllAccessTokens() {
     this.accessTokens.clear();

@@ -10,6 +10,9 @@ Environment: ``DEMO_API_PORT`` (8000), ``DEMO_FRONTEND_PORT`` (3000), ``DEMO_DB`
 ``DEMO_CLOCK_FILE`` (shift the server's clock, see demo_project/clock.py) and
 ``DEMO_FAST_PASSWORD_HASHER=1`` (a weak, fast hasher). ``DEMO_DPOP=required`` (or
 ``optional``) turns on DPoP (RFC 9449): the browser's non-extractable key binds the session.
+
+Accounts (sign-up, e-mail verification, password reset, TOTP, passkeys) go through
+django-allauth headless; its e-mails are printed here and listed on the API's ``/dev/mail/``.
 """
 
 from __future__ import annotations
@@ -98,6 +101,10 @@ def _ensure_user(env: dict[str, str]) -> None:
         "User = get_user_model()\n"
         f"user, _ = User.objects.get_or_create(username={USERNAME!r}, defaults={{'email': 'demo@example.com'}})\n"
         f"user.set_password({PASSWORD!r}); user.is_active = True; user.save()\n"
+        # Its address counts as verified, so it can also log in through allauth (by e-mail).
+        "from allauth.account.models import EmailAddress\n"
+        "EmailAddress.objects.update_or_create(user=user, email=user.email,"
+        " defaults={'verified': True, 'primary': True})\n"
     )
     _manage("shell", "-v", "0", "-c", code, env=env)
 
@@ -140,7 +147,8 @@ def main() -> int:
         f"\n  jwtauth demo is running\n"
         f"  Front end:  http://localhost:{frontend_port}/\n"
         f"  API:        http://localhost:{api_port}/api/auth/  (admin: http://localhost:{api_port}/admin/)\n"
-        f"  Demo user:  username {USERNAME!r}  password {PASSWORD!r}\n"
+        f"  Demo user:  username {USERNAME!r}  password {PASSWORD!r}  (or demo@example.com)\n"
+        f"  Mailbox:    http://localhost:{api_port}/dev/mail/  (every e-mail the demo sent; codes also print here)\n"
         f"  DPoP:       {os.environ.get('DEMO_DPOP', 'off')}  (DEMO_DPOP=required scripts/demo to bind tokens to a key)\n"
         f"  Press Ctrl-C to stop both servers.\n",
         flush=True,

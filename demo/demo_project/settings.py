@@ -8,6 +8,8 @@ What the demo relaxes for plain http://localhost, and why:
   ``True`` (system check ``jwtauth.W001`` warns otherwise).
 - ``DEBUG = True`` and a fixed ``SECRET_KEY``: never in production.
 - ``ACCESS_TOKEN_LIFETIME`` is 30 seconds so that silent refresh is visible.
+- e-mail is never delivered: the demo's backend (``demo_project/mail.py``) prints each
+  message's code or link in the terminal and lists every message on ``/dev/mail/``.
 - ``DEMO_CLOCK_FILE`` (tests only) shifts jwtauth's clock by the seconds written to
   that file, so browser tests can expire tokens without sleeping;
   ``DEMO_FAST_PASSWORD_HASHER=1`` (tests only) swaps PBKDF2 for a fast, weak hasher.
@@ -40,6 +42,13 @@ INSTALLED_APPS = [
     "corsheaders",
     "rest_framework",
     "jwtauth",
+    # django-allauth headless (app client) for sign-up, e-mail verification, password reset,
+    # TOTP + recovery codes and passkeys; jwtauth issues the tokens (docs/allauth.md).
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.headless",
+    "jwtauth.contrib.allauth",
 ]
 
 MIDDLEWARE = [
@@ -51,6 +60,16 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    # After CsrfViewMiddleware: sets jwtauth's refresh and CSRF cookies on allauth's responses.
+    "jwtauth.contrib.allauth.middleware.AllauthSessionMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    # Django's ModelBackend for jwtauth's login/ and the admin, refusing accounts that must go
+    # through allauth (a second factor, an unverified address): see demo_project/accounts.py.
+    "demo_project.accounts.PasswordLoginBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",  # allauth's login by e-mail
 ]
 
 ROOT_URLCONF = "demo_project.urls"
@@ -74,6 +93,8 @@ DATABASES = {
     "default": {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": os.environ.get("DEMO_DB", str(BASE_DIR / "db.sqlite3")),
+        # A sign-up whose mail fails is rolled back (the middleware answers 503).
+        "ATOMIC_REQUESTS": True,
     }
 }
 
@@ -97,7 +118,8 @@ FRONTEND_ORIGINS = [f"http://localhost:{_FRONTEND_PORT}", f"http://127.0.0.1:{_F
 CORS_ALLOWED_ORIGINS = FRONTEND_ORIGINS
 CORS_ALLOW_CREDENTIALS = True
 # DPoP (RFC 9449): the front end sends a DPoP proof header and reads the server's nonce.
-CORS_ALLOW_HEADERS = (*default_headers, "dpop")
+# allauth's app client sends its flow state in X-Session-Token.
+CORS_ALLOW_HEADERS = (*default_headers, "dpop", "x-session-token")
 CORS_EXPOSE_HEADERS = ["DPoP-Nonce"]
 # Django's CSRF Origin check must trust the front end for refresh/ and logout/.
 CSRF_TRUSTED_ORIGINS = FRONTEND_ORIGINS
@@ -134,6 +156,33 @@ if os.environ.get("DEMO_CLOCK_FILE"):
 #   second per login, which the browser suite would pay on every test. Weak by design.
 if os.environ.get("DEMO_FAST_PASSWORD_HASHER") == "1":
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# ---- django-allauth headless (app client), jwtauth's token strategy: docs/allauth.md
+HEADLESS_ONLY = True  # no allauth HTML pages: the demo's front end renders every step
+HEADLESS_CLIENTS = ("app",)
+HEADLESS_TOKEN_STRATEGY = "jwtauth.contrib.allauth.strategy.JWTAuthTokenStrategy"
+# Links allauth would put in its mails (the demo sends codes instead, see below).
+HEADLESS_FRONTEND_URLS = {
+    "account_confirm_email": f"{FRONTEND_ORIGINS[0]}/?verify-email={{key}}",
+    "account_reset_password_from_key": f"{FRONTEND_ORIGINS[0]}/?reset-password={{key}}",
+    "account_signup": f"{FRONTEND_ORIGINS[0]}/?signup",
+}
+ACCOUNT_ADAPTER = "demo_project.accounts.DemoAccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+# Codes rather than links: the person copies the code from the mailbox into the page that is
+# still waiting for it (the pending flow lives in that page's memory), in any tab.
+ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = True
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = True
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+# One 30 s period either side of the current one, for clocks that drift (phones).
+MFA_TOTP_TOLERANCE = 1
+# WebAuthn's relying party is the API's host, localhost: a secure context over plain http.
+EMAIL_BACKEND = "demo_project.mail.CapturingEmailBackend"
+DEFAULT_FROM_EMAIL = "jwtauth demo <demo@localhost>"
 
 LOGGING = {
     "version": 1,

@@ -1,10 +1,13 @@
 // jwtauth demo SPA: plain ES module, no build step.
 // The demo server serves this folder at / and clients/js/src/ at /client/.
 import { createAuthClient } from "/client/jwtauth.js";
+import { AllauthClient, errorText } from "/allauth.js";
 
 const API = String(window.JWTAUTH_API ?? "http://localhost:8000").replace(/\/+$/, "");
 // With DEMO_DPOP=required the server binds tokens to this origin's non-extractable key (DPoP).
 const auth = createAuthClient({ baseUrl: `${API}/api/auth/`, dpop: Boolean(window.JWTAUTH_DPOP) });
+// django-allauth headless (app client) for accounts; its logins end in jwtauth sessions.
+const allauth = new AllauthClient({ api: API, auth });
 
 const $ = (id) => document.getElementById(id);
 const ui = {
@@ -28,7 +31,55 @@ const ui = {
   logoutAllButton: $("logout-all-button"),
   apiResult: $("api-result"),
   eventLog: $("event-log"),
+  // django-allauth flows
+  passkeyLoginButton: $("passkey-login-button"),
+  showSignupButton: $("show-signup-button"),
+  showResetButton: $("show-reset-button"),
+  signupSection: $("signup-section"),
+  signupForm: $("signup-form"),
+  signupEmail: $("signup-email"),
+  signupPassword: $("signup-password"),
+  signupButton: $("signup-button"),
+  signupError: $("signup-error"),
+  verifyEmailSection: $("verify-email-section"),
+  verifyEmailAddress: $("verify-email-address"),
+  verifyEmailForm: $("verify-email-form"),
+  verifyEmailCode: $("verify-email-code"),
+  verifyEmailButton: $("verify-email-button"),
+  verifyEmailError: $("verify-email-error"),
+  mfaSection: $("mfa-section"),
+  mfaForm: $("mfa-form"),
+  mfaCode: $("mfa-code"),
+  mfaButton: $("mfa-button"),
+  mfaError: $("mfa-error"),
+  resetSection: $("reset-section"),
+  resetRequestForm: $("reset-request-form"),
+  resetEmail: $("reset-email"),
+  resetRequestButton: $("reset-request-button"),
+  resetConfirmForm: $("reset-confirm-form"),
+  resetCode: $("reset-code"),
+  resetPassword: $("reset-password"),
+  resetConfirmButton: $("reset-confirm-button"),
+  resetError: $("reset-error"),
+  reauthForm: $("reauth-form"),
+  reauthPassword: $("reauth-password"),
+  reauthButton: $("reauth-button"),
+  accountError: $("account-error"),
+  totpStatus: $("totp-status"),
+  totpSetupButton: $("totp-setup-button"),
+  totpForm: $("totp-form"),
+  totpSecret: $("totp-secret"),
+  totpUri: $("totp-uri"),
+  totpCode: $("totp-code"),
+  totpActivateButton: $("totp-activate-button"),
+  recoveryCodesBox: $("recovery-codes-box"),
+  recoveryCodes: $("recovery-codes"),
+  passkeyStatus: $("passkey-status"),
+  passkeyForm: $("passkey-form"),
+  passkeyName: $("passkey-name"),
+  passkeyAddButton: $("passkey-add-button"),
 };
+for (const link of document.querySelectorAll(".mailbox-link")) link.href = `${API}/dev/mail/`;
 
 const MAX_LOG_ENTRIES = 50;
 // Not a secret: only "this browser had a session here". Without it every logged-out page load
@@ -41,6 +92,7 @@ const SESSION_HINT_KEY = "jwtauth-demo:has-session";
 // from this page. It is not a secret from the page.
 const CSRF_SOURCES = {
   "login-body": "from the login/ response body (csrf_token), kept in memory",
+  "allauth-body": "from django-allauth's response (meta.csrf_token, set by jwtauth's token strategy), kept in memory",
   "refresh-body": "from the last refresh/ response body (csrf_token), kept in memory",
   "other-tab": "from another tab's login or refresh, over BroadcastChannel, kept in memory",
   cookie:
@@ -65,11 +117,17 @@ function render() {
     ui.status.textContent = isLoggedIn ? `Logged in as ${auth.user?.username ?? "…"}` : "Logged out";
   }
   const isChecking = ui.status.getAttribute("aria-busy") === "true"; // restore() still running
-  ui.loginSection.hidden = isChecking || isLoggedIn;
+  const flow = isLoggedIn || isChecking ? null : flowView;
+  ui.loginSection.hidden = isChecking || isLoggedIn || flow !== null;
+  ui.signupSection.hidden = flow !== "signup";
+  ui.verifyEmailSection.hidden = flow !== "verify-email";
+  ui.mfaSection.hidden = flow !== "mfa";
+  ui.resetSection.hidden = flow !== "reset";
   ui.sessionSection.hidden = isChecking || !isLoggedIn;
   ui.user.textContent = auth.user?.username ?? "";
   ui.userJson.textContent = auth.user ? JSON.stringify(auth.user, null, 2) : "";
   if (!isLoggedIn) {
+    resetAccountView();
     ui.apiResult.textContent = "Not called yet.";
     delete ui.apiResult.dataset.status;
     renderRefreshed(null);
@@ -160,8 +218,12 @@ function showNotice(text) {
 }
 
 function showLoginError(text) {
-  ui.loginError.textContent = text;
-  ui.loginError.hidden = !text;
+  showError(ui.loginError, text);
+}
+
+function showError(element, text) {
+  element.textContent = text;
+  element.hidden = !text;
 }
 
 function log(text, { kind = "info", event = "" } = {}) {
@@ -192,6 +254,7 @@ async function busy(button, action) {
 // ------------------------------------------------------------------ client events
 
 let restoreCsrfSource = "cookie"; // set by start() before restore()
+let loginCsrfSource = "login-body"; // "allauth-body" while an allauth call may complete a login
 
 auth.on("login", ({ user, source }) => {
   showNotice("");
@@ -199,7 +262,8 @@ auth.on("login", ({ user, source }) => {
   // A fresh login is not a refresh; a restore is one (a rotation from the cookie).
   renderRefreshed(null);
   if (source === "restore") renderRefreshed("restore");
-  renderCsrfSource({ local: "login-body", remote: "other-tab", restore: restoreCsrfSource }[source]);
+  renderCsrfSource({ local: loginCsrfSource, remote: "other-tab", restore: restoreCsrfSource }[source]);
+  flowView = null;
   const name = user?.username ?? "unknown user";
   const text = {
     local: `Logged in as ${name}`,
@@ -254,6 +318,10 @@ ui.loginForm.addEventListener("submit", (event) => {
   const password = ui.password.value;
   if (!username || !password) {
     showLoginError("Enter a username and a password.");
+    return;
+  }
+  if (username.includes("@")) {
+    busy(ui.loginButton, () => allauthLogin(username, password));
     return;
   }
   busy(ui.loginButton, async () => {
@@ -313,6 +381,330 @@ ui.logoutAllButton.addEventListener("click", () =>
     }
   }),
 );
+
+// ------------------------------------------------------------------ django-allauth flows
+
+// Which allauth step the logged-out page shows: null (the login form), "signup",
+// "verify-email", "mfa" or "reset". Logged in, the account section shows instead.
+let flowView = null;
+
+function showFlow(view, focus) {
+  flowView = view;
+  render();
+  focus?.focus();
+}
+
+/** One allauth call whose response may complete a login (its CSRF token then came from allauth). */
+async function allauthStep(step) {
+  loginCsrfSource = "allauth-body";
+  try {
+    return await step();
+  } finally {
+    loginCsrfSource = "login-body";
+  }
+}
+
+/** Show the step allauth waits for after a 401 (e-mail code, second factor), or the error. */
+function followPending(result, errorElement, fallback) {
+  if (result.status === 200) return; // signed in: the login event renders the session
+  if (result.pending === "verify_email") {
+    ui.verifyEmailCode.value = "";
+    showError(ui.verifyEmailError, "");
+    showFlow("verify-email", ui.verifyEmailCode);
+    log("Waiting for the e-mail confirmation code (see the demo mailbox)", { event: "verify-email-pending" });
+  } else if (result.pending === "mfa_authenticate") {
+    ui.mfaCode.value = "";
+    showError(ui.mfaError, "");
+    showFlow("mfa", ui.mfaCode);
+    log("Password accepted; waiting for the second factor", { event: "mfa-pending" });
+  } else {
+    showError(errorElement, errorText(result, fallback));
+    log(`allauth answered ${result.status}`, { kind: "warning", event: "allauth-error" });
+  }
+}
+
+async function allauthLogin(email, password) {
+  try {
+    const result = await allauthStep(() => allauth.login(email, password));
+    if (result.status === 200) ui.password.value = "";
+    ui.verifyEmailAddress.textContent = email;
+    followPending(result, ui.loginError, "Wrong e-mail or password.");
+  } catch (error) {
+    showLoginError(`Cannot reach the server at ${API}.`);
+    log(`allauth login failed: ${error?.message ?? error}`, { kind: "warning", event: "login-failed" });
+  }
+}
+
+for (const button of document.querySelectorAll(".back-to-login")) {
+  button.addEventListener("click", () => {
+    allauth.reset();
+    showFlow(null, ui.username);
+  });
+}
+
+ui.showSignupButton.addEventListener("click", () => {
+  showError(ui.signupError, "");
+  showFlow("signup", ui.signupEmail);
+});
+
+ui.showResetButton.addEventListener("click", () => {
+  showError(ui.resetError, "");
+  ui.resetRequestForm.hidden = false;
+  ui.resetConfirmForm.hidden = true;
+  ui.resetEmail.value = ui.username.value.includes("@") ? ui.username.value.trim() : "";
+  showFlow("reset", ui.resetEmail);
+});
+
+ui.signupForm.addEventListener("submit", (event) => {
+  event.preventDefault();
+  showError(ui.signupError, "");
+  const email = ui.signupEmail.value.trim();
+  const password = ui.signupPassword.value;
+  if (!email || !password) {
+    showError(ui.signupError, "Enter an e-mail address and a password.");
+    return;
+  }
+  busy(ui.signupButton, async () => {
+    const result = await allauthStep(() => allauth.signup(email, password));
+    if (result.pending === "verify_email" || result.status === 200) {
+      ui.signupPassword.value = "";
+      ui.verifyEmailAddress.textContent = email;
+      log(`Signed up as ${email}; a confirmation code was e-mailed`, { event: "signup" });
+    }
+    followPending(result, ui.signupError, "Sign-up failed.");
+  });
+});
+
+ui.verifyEmailForm.addEventListener("submit", (event) => {
+  event.preventDefault();
+  showError(ui.verifyEmailError, "");
+  const code = ui.verifyEmailCode.value.trim();
+  if (!code) {
+    showError(ui.verifyEmailError, "Enter the code from the e-mail.");
+    return;
+  }
+  busy(ui.verifyEmailButton, async () => {
+    const result = await allauthStep(() => allauth.verifyEmail(code));
+    if (result.status === 200) log("E-mail address confirmed", { event: "email-verified" });
+    else if (result.status === 409 || result.status === 410) {
+      showError(ui.verifyEmailError, "This confirmation expired. Log in again to get a new code.");
+    } else followPending(result, ui.verifyEmailError, "That code is not right.");
+  });
+});
+
+ui.mfaForm.addEventListener("submit", (event) => {
+  event.preventDefault();
+  showError(ui.mfaError, "");
+  const code = ui.mfaCode.value.trim();
+  if (!code) {
+    showError(ui.mfaError, "Enter the code from your authenticator app.");
+    return;
+  }
+  busy(ui.mfaButton, async () => {
+    const result = await allauthStep(() => allauth.authenticate2fa(code));
+    if (result.status === 200) log("Second factor accepted", { event: "mfa-verified" });
+    else followPending(result, ui.mfaError, "That code is not right.");
+  });
+});
+
+ui.resetRequestForm.addEventListener("submit", (event) => {
+  event.preventDefault();
+  showError(ui.resetError, "");
+  const email = ui.resetEmail.value.trim();
+  if (!email) {
+    showError(ui.resetError, "Enter your e-mail address.");
+    return;
+  }
+  busy(ui.resetRequestButton, async () => {
+    const result = await allauth.requestPasswordReset(email);
+    if (result.pending === "password_reset_by_code") {
+      ui.resetRequestForm.hidden = true;
+      ui.resetConfirmForm.hidden = false;
+      ui.resetCode.focus();
+      log("Password reset requested: a code was e-mailed if the account exists", { event: "reset-requested" });
+    } else {
+      showError(ui.resetError, errorText(result, "The reset could not be started."));
+    }
+  });
+});
+
+ui.resetConfirmForm.addEventListener("submit", (event) => {
+  event.preventDefault();
+  showError(ui.resetError, "");
+  const code = ui.resetCode.value.trim();
+  const password = ui.resetPassword.value;
+  if (!code || !password) {
+    showError(ui.resetError, "Enter the code and a new password.");
+    return;
+  }
+  busy(ui.resetConfirmButton, async () => {
+    const result = await allauth.resetPassword(code, password);
+    if (result.status === 200 || result.status === 401) {
+      // allauth answers 401 "not signed in": the reset is done, and jwtauth revoked every session.
+      ui.resetPassword.value = "";
+      ui.resetCode.value = "";
+      ui.username.value = ui.resetEmail.value.trim();
+      allauth.reset();
+      showFlow(null, ui.password);
+      showNotice("Your password was changed and every session was logged out. Log in with the new password.");
+      log("Password reset: every session of the account was revoked", { event: "password-reset" });
+    } else if (result.status === 409) {
+      ui.resetRequestForm.hidden = false;
+      ui.resetConfirmForm.hidden = true;
+      showError(ui.resetError, "Too many wrong codes or the code expired. Ask for a new one.");
+    } else {
+      showError(ui.resetError, errorText(result, "The password could not be changed."));
+    }
+  });
+});
+
+ui.passkeyLoginButton.addEventListener("click", () =>
+  busy(ui.passkeyLoginButton, async () => {
+    showLoginError("");
+    try {
+      const result = await allauthStep(() => allauth.loginWithPasskey());
+      if (result.status !== 200) showLoginError(errorText(result, "No passkey login is possible here."));
+    } catch (error) {
+      // The person cancelled the browser's passkey dialog, or no passkey exists for this site.
+      showLoginError("No passkey was used.");
+      log(`Passkey login cancelled (${error?.name ?? error})`, { kind: "warning", event: "login-failed" });
+    }
+  }),
+);
+
+// ---- signed in: account security (allauth asks for the password again before changes)
+
+let afterReauth = null; // the step to run again once the password is confirmed
+
+function resetAccountView() {
+  ui.reauthForm.hidden = true;
+  afterReauth = null;
+  showError(ui.accountError, "");
+  ui.totpForm.hidden = true;
+  ui.recoveryCodesBox.hidden = true;
+  ui.recoveryCodes.replaceChildren();
+  ui.totpStatus.dataset.state = "unknown";
+  ui.totpStatus.textContent = "Not checked yet.";
+  ui.totpSetupButton.hidden = false;
+  ui.passkeyStatus.dataset.count = "0";
+  ui.passkeyStatus.textContent = "No passkey added in this session.";
+}
+
+/**
+ * Runs one allauth call of an account step. When allauth wants the password first (401 with the
+ * "reauthenticate" flow), shows the password form and returns null; once the password is
+ * confirmed, `step` runs again from the start.
+ */
+async function accountAction(call, step) {
+  showError(ui.accountError, "");
+  const result = await call();
+  if (result.status === 401 && result.flows.includes("reauthenticate")) {
+    afterReauth = step;
+    ui.reauthForm.hidden = false;
+    ui.reauthPassword.focus();
+    log("allauth asks to confirm the password first", { event: "reauth-required" });
+    return null;
+  }
+  return result;
+}
+
+ui.reauthForm.addEventListener("submit", (event) => {
+  event.preventDefault();
+  busy(ui.reauthButton, async () => {
+    const result = await allauth.reauthenticate(ui.reauthPassword.value);
+    if (result.status !== 200) {
+      showError(ui.accountError, errorText(result, "Wrong password."));
+      return;
+    }
+    ui.reauthPassword.value = "";
+    ui.reauthForm.hidden = true;
+    log("Password confirmed", { event: "reauthenticated" });
+    const step = afterReauth;
+    afterReauth = null;
+    if (step) await step();
+  });
+});
+
+function renderTotpOn() {
+  ui.totpStatus.dataset.state = "on";
+  ui.totpStatus.textContent = "On: logging in by e-mail asks for a code from the app.";
+  ui.totpSetupButton.hidden = true;
+  ui.totpForm.hidden = true;
+}
+
+async function startTotpSetup() {
+  const result = await accountAction(() => allauth.totpStatus(), startTotpSetup);
+  if (result === null) return;
+  if (result.status === 200) {
+    renderTotpOn();
+    return;
+  }
+  if (result.status !== 404 || !result.meta.secret) {
+    showError(ui.accountError, errorText(result, "Two-factor set-up is not available."));
+    return;
+  }
+  ui.totpStatus.dataset.state = "setup";
+  ui.totpStatus.textContent = "Off: add the key below to an authenticator app.";
+  ui.totpSecret.textContent = result.meta.secret;
+  ui.totpUri.textContent = result.meta.totp_url;
+  ui.totpUri.href = result.meta.totp_url;
+  ui.totpForm.hidden = false;
+  ui.totpCode.value = "";
+  ui.totpCode.focus();
+}
+
+async function activateTotp() {
+  const code = ui.totpCode.value.trim();
+  const result = await accountAction(() => allauth.activateTotp(code), activateTotp);
+  if (result === null) return;
+  if (result.status !== 200) {
+    showError(ui.accountError, errorText(result, "That code is not right."));
+    return;
+  }
+  renderTotpOn();
+  log("Two-factor authentication is on", { event: "totp-on" });
+  const codes = await allauth.recoveryCodes();
+  const unused = codes.status === 200 ? (codes.data?.unused_codes ?? []) : [];
+  ui.recoveryCodes.replaceChildren(
+    ...unused.map((value) => {
+      const item = document.createElement("li");
+      item.textContent = value;
+      return item;
+    }),
+  );
+  ui.recoveryCodesBox.hidden = unused.length === 0;
+}
+
+ui.totpSetupButton.addEventListener("click", () => busy(ui.totpSetupButton, startTotpSetup));
+ui.totpForm.addEventListener("submit", (event) => {
+  event.preventDefault();
+  busy(ui.totpActivateButton, activateTotp);
+});
+
+async function addPasskey() {
+  const name = ui.passkeyName.value.trim() || "Passkey";
+  let result;
+  try {
+    result = await accountAction(() => allauth.addPasskey(name), addPasskey);
+  } catch (error) {
+    showError(ui.accountError, `No passkey was created (${error?.name ?? error}).`);
+    return;
+  }
+  if (result === null) return;
+  if (result.status !== 200) {
+    showError(ui.accountError, errorText(result, "The passkey could not be added."));
+    return;
+  }
+  const count = Number(ui.passkeyStatus.dataset.count) + 1;
+  ui.passkeyStatus.dataset.count = String(count);
+  ui.passkeyStatus.textContent = `Added "${name}"${count > 1 ? ` (${count} this session)` : ""}: log in with it next time.`;
+  log(`Passkey "${name}" added`, { event: "passkey-added" });
+}
+
+ui.passkeyForm.addEventListener("submit", (event) => {
+  event.preventDefault();
+  busy(ui.passkeyAddButton, addPasskey);
+});
 
 // ------------------------------------------------------------------ start-up
 

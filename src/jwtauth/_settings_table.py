@@ -25,6 +25,7 @@ from typing import Any, ClassVar, Generic, TypeVar, overload
 
 from django.conf import settings as django_settings
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext
 
 from .core.clock import Clock
 from .core.errors import ConfigInvalid
@@ -172,9 +173,13 @@ class SettingsTable:
         values: dict[str, Any] = {}
         if not isinstance(raw, Mapping):
             values = {name: setting.default for name, setting in table.items()}
-            return values, [SettingProblem(cls.unknown_id, f"{cls.namespace} must be a dict.")]
+            message = gettext("%(namespace)s must be a dict.") % {"namespace": cls.namespace}
+            return values, [SettingProblem(cls.unknown_id, message)]
         problems = [
-            SettingProblem(cls.unknown_id, f"{cls.namespace} has an unknown key {name!r}.")
+            SettingProblem(
+                cls.unknown_id,
+                gettext("%(namespace)s has an unknown key %(key)s.") % {"namespace": cls.namespace, "key": repr(name)},
+            )
             for name in raw
             if name not in table
         ]
@@ -184,7 +189,11 @@ class SettingsTable:
                 values[name] = setting.validate(value)
             except Invalid as exc:
                 values[name] = value
-                message = exc.message or f"{cls.namespace}[{name!r}] must be {exc.expected}; got {value!r}."
+                message = exc.message or gettext("%(setting)s must be %(expected)s; got %(value)s.") % {
+                    "setting": f"{cls.namespace}[{name!r}]",
+                    "expected": exc.expected,
+                    "value": repr(value),
+                }
                 problems.append(SettingProblem(exc.check_id or cls.invalid_id, message))
         if not problems:
             for rule in cls.rules:

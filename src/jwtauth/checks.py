@@ -57,6 +57,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext
 
 from .settings import ResourceServerSettings, validate
 
@@ -87,9 +88,11 @@ def _cors_checks() -> list[CheckMessage]:
     if getattr(settings, "CORS_ALLOW_CREDENTIALS", False) and _cors_allows_any_origin():
         messages.append(
             Error(
-                "CORS allows every origin with credentials: any web site can call the API with "
-                "the user's cookies and read the answers (including new access tokens).",
-                hint="List the front-end origins in CORS_ALLOWED_ORIGINS instead.",
+                gettext(
+                    "CORS allows every origin with credentials: any web site can call the API with "
+                    "the user's cookies and read the answers (including new access tokens)."
+                ),
+                hint=gettext("List the front-end origins in CORS_ALLOWED_ORIGINS instead."),
                 id="jwtauth.E101",
             )
         )
@@ -99,9 +102,12 @@ def _cors_checks() -> list[CheckMessage]:
     if missing:
         messages.append(
             Warning(
-                f"CORS_ALLOWED_ORIGINS has {', '.join(missing)} but CSRF_TRUSTED_ORIGINS does not: "
-                "refresh/ and logout/ from that front end will fail with csrf_failed.",
-                hint="Add the front-end origins to CSRF_TRUSTED_ORIGINS.",
+                gettext(
+                    "CORS_ALLOWED_ORIGINS has %(origins)s but CSRF_TRUSTED_ORIGINS does not: "
+                    "refresh/ and logout/ from that front end will fail with csrf_failed."
+                )
+                % {"origins": ", ".join(missing)},
+                hint=gettext("Add the front-end origins to CSRF_TRUSTED_ORIGINS."),
                 id="jwtauth.W101",
             )
         )
@@ -115,21 +121,31 @@ def _cache_checks(values: Mapping[str, Any]) -> list[CheckMessage]:
     if backend in _DUMMY_CACHES:
         return [
             Warning(
-                f"The login throttle cache {alias!r} is a DummyCache: failed logins are never counted, "
-                "so login throttling does nothing.",
-                hint="Point JWTAUTH['LOGIN_THROTTLE_CACHE'] at a shared cache (Redis), or at a LocMemCache "
-                "to keep the counts in the database.",
+                gettext(
+                    "The login throttle cache %(alias)s is a DummyCache: failed logins are never counted, "
+                    "so login throttling does nothing."
+                )
+                % {"alias": repr(alias)},
+                hint=gettext(
+                    "Point JWTAUTH['LOGIN_THROTTLE_CACHE'] at a shared cache (Redis), or at a LocMemCache "
+                    "to keep the counts in the database."
+                ),
                 id="jwtauth.W103",
             )
         ]
     if backend in _LOCAL_CACHES and not settings.DEBUG:
         return [
             Warning(
-                f"The login throttle cache {alias!r} is process-local (LocMemCache), so jwtauth keeps "
-                "the login attempt counts in the database instead: correct across worker processes, at "
-                "the cost of two counter writes per login attempt on the database.",
-                hint="Use a shared cache (Redis, Memcached) through JWTAUTH['LOGIN_THROTTLE_CACHE'] to take "
-                "those writes off the database.",
+                gettext(
+                    "The login throttle cache %(alias)s is process-local (LocMemCache), so jwtauth keeps "
+                    "the login attempt counts in the database instead: correct across worker processes, at "
+                    "the cost of two counter writes per login attempt on the database."
+                )
+                % {"alias": repr(alias)},
+                hint=gettext(
+                    "Use a shared cache (Redis, Memcached) through JWTAUTH['LOGIN_THROTTLE_CACHE'] to take "
+                    "those writes off the database."
+                ),
                 id="jwtauth.W102",
             )
         ]
@@ -138,21 +154,39 @@ def _cache_checks(values: Mapping[str, Any]) -> list[CheckMessage]:
 
 def _duration_checks(values: Mapping[str, Any]) -> list[CheckMessage]:
     limits = (
-        ("ACCESS_TOKEN_LIFETIME", _MAX_ACCESS_LIFETIME, "jwtauth.W104", "access tokens cannot be revoked early"),
-        ("LEEWAY", _MAX_LEEWAY, "jwtauth.W105", "expired tokens stay usable that much longer"),
+        (
+            "ACCESS_TOKEN_LIFETIME",
+            _MAX_ACCESS_LIFETIME,
+            "jwtauth.W104",
+            gettext("JWTAUTH[%(name)s] is %(value)s, over %(limit)s: access tokens cannot be revoked early."),
+        ),
+        (
+            "LEEWAY",
+            _MAX_LEEWAY,
+            "jwtauth.W105",
+            gettext("JWTAUTH[%(name)s] is %(value)s, over %(limit)s: expired tokens stay usable that much longer."),
+        ),
         (
             "REFRESH_REUSE_GRACE_PERIOD",
             _MAX_GRACE_PERIOD,
             "jwtauth.W106",
-            "a stolen, already rotated refresh token goes undetected that long",
+            gettext(
+                "JWTAUTH[%(name)s] is %(value)s, over %(limit)s: a stolen, already rotated refresh token "
+                "goes undetected that long."
+            ),
         ),
-        ("REFRESH_TOKEN_LIFETIME", _MAX_REFRESH_LIFETIME, "jwtauth.W113", "an idle stolen session lives that long"),
+        (
+            "REFRESH_TOKEN_LIFETIME",
+            _MAX_REFRESH_LIFETIME,
+            "jwtauth.W113",
+            gettext("JWTAUTH[%(name)s] is %(value)s, over %(limit)s: an idle stolen session lives that long."),
+        ),
     )
     messages: list[CheckMessage] = []
-    for name, limit, check_id, why in limits:
+    for name, limit, check_id, message in limits:
         value = values.get(name)
         if isinstance(value, timedelta) and value > limit:
-            messages.append(Warning(f"JWTAUTH[{name!r}] is {value}, over {limit}: {why}.", id=check_id))
+            messages.append(Warning(message % {"name": repr(name), "value": value, "limit": limit}, id=check_id))
     return messages
 
 
@@ -161,18 +195,22 @@ def _csrf_checks() -> list[CheckMessage]:
     if getattr(settings, "CSRF_COOKIE_HTTPONLY", False):
         messages.append(
             Warning(
-                "CSRF_COOKIE_HTTPONLY is on: after a page reload the SPA has no CSRF token in memory "
-                "and cannot read the csrftoken cookie; refresh/ fails with csrf_failed unless the "
-                "client first fetches one from GET csrf/ (the jwtauth browser client does).",
-                hint="Leave CSRF_COOKIE_HTTPONLY off; the CSRF token is not a secret from the page.",
+                gettext(
+                    "CSRF_COOKIE_HTTPONLY is on: after a page reload the SPA has no CSRF token in memory "
+                    "and cannot read the csrftoken cookie; refresh/ fails with csrf_failed unless the "
+                    "client first fetches one from GET csrf/ (the jwtauth browser client does)."
+                ),
+                hint=gettext("Leave CSRF_COOKIE_HTTPONLY off; the CSRF token is not a secret from the page."),
                 id="jwtauth.W107",
             )
         )
     if getattr(settings, "CSRF_USE_SESSIONS", False):
         messages.append(
             Warning(
-                "CSRF_USE_SESSIONS is on: there is no csrftoken cookie, so an SPA cannot recover its "
-                "CSRF token after a reload.",
+                gettext(
+                    "CSRF_USE_SESSIONS is on: there is no csrftoken cookie, so an SPA cannot recover its "
+                    "CSRF token after a reload."
+                ),
                 id="jwtauth.W108",
             )
         )
@@ -186,9 +224,11 @@ def _cookie_and_key_checks(values: Mapping[str, Any]) -> list[CheckMessage]:
     if values.get("REFRESH_COOKIE_PATH") == "/" and not is_host_cookie:
         messages.append(
             Warning(
-                "JWTAUTH['REFRESH_COOKIE_PATH'] is '/': the refresh token travels with every request to "
-                "the site, not just to the auth endpoints.",
-                hint="Leave it None: the cookie is then scoped to the URL prefix jwtauth is mounted at.",
+                gettext(
+                    "JWTAUTH['REFRESH_COOKIE_PATH'] is '/': the refresh token travels with every request to "
+                    "the site, not just to the auth endpoints."
+                ),
+                hint=gettext("Leave it None: the cookie is then scoped to the URL prefix jwtauth is mounted at."),
                 id="jwtauth.W110",
             )
         )
@@ -196,27 +236,43 @@ def _cookie_and_key_checks(values: Mapping[str, Any]) -> list[CheckMessage]:
     # The IPv6 /48 limit alone is no defence: IPv4 clients and one /64 go unchecked.
     if isinstance(rates, Mapping) and not rates.get("ip") and not rates.get("account") and not settings.DEBUG:
         messages.append(
-            Warning("Login throttling is turned off: passwords can be guessed at full speed.", id="jwtauth.W111")
+            Warning(
+                gettext("Login throttling is turned off: passwords can be guessed at full speed."), id="jwtauth.W111"
+            )
         )
     if values.get("REFRESH_COOKIE_SAMESITE") == "None":
         messages.append(
             Warning(
-                "The refresh cookie is SameSite=None: browsers send it on cross-site requests, so the "
-                "CSRF check is the only defence of refresh/ and logout/.",
-                hint="Use Lax (or Strict) unless the front end is on another site.",
+                gettext(
+                    "The refresh cookie is SameSite=None: browsers send it on cross-site requests, so the "
+                    "CSRF check is the only defence of refresh/ and logout/."
+                ),
+                hint=gettext("Use Lax (or Strict) unless the front end is on another site."),
                 id="jwtauth.W112",
             )
         )
         csrf_samesite = getattr(settings, "CSRF_COOKIE_SAMESITE", "Lax")
-        if str(csrf_samesite) != "None" or not getattr(settings, "CSRF_COOKIE_SECURE", False):
+        csrf_secure = getattr(settings, "CSRF_COOKIE_SECURE", False)
+        if str(csrf_samesite) != "None" or not csrf_secure:
             # A cross-site front end sends the refresh cookie, but a Lax/Strict (or non-Secure
             # SameSite=None) csrftoken cookie stays behind: refresh/ fails with csrf_failed.
+            message = (
+                gettext(
+                    "The refresh cookie is SameSite=None (a cross-site front end), but Django's csrftoken "
+                    "cookie is SameSite=%(samesite)s: browsers will not send it cross-site, so refresh/ and "
+                    "logout/ fail with csrf_failed."
+                )
+                if csrf_secure
+                else gettext(
+                    "The refresh cookie is SameSite=None (a cross-site front end), but Django's csrftoken "
+                    "cookie is SameSite=%(samesite)s without Secure: browsers will not send it cross-site, "
+                    "so refresh/ and logout/ fail with csrf_failed."
+                )
+            )
             messages.append(
                 Warning(
-                    "The refresh cookie is SameSite=None (a cross-site front end), but Django's csrftoken "
-                    f"cookie is SameSite={csrf_samesite}{'' if getattr(settings, 'CSRF_COOKIE_SECURE', False) else ' without Secure'}: "
-                    "browsers will not send it cross-site, so refresh/ and logout/ fail with csrf_failed.",
-                    hint="Set CSRF_COOKIE_SAMESITE = 'None' and CSRF_COOKIE_SECURE = True.",
+                    message % {"samesite": csrf_samesite},
+                    hint=gettext("Set CSRF_COOKIE_SAMESITE = 'None' and CSRF_COOKIE_SECURE = True."),
                     id="jwtauth.W117",
                 )
             )
@@ -224,7 +280,9 @@ def _cookie_and_key_checks(values: Mapping[str, Any]) -> list[CheckMessage]:
     if access_key is not None and access_key == refresh_key:
         messages.append(
             Warning(
-                "ACCESS_TOKEN_SIGNING_KEY and REFRESH_TOKEN_SIGNING_KEY are the same key: use one key per purpose.",
+                gettext(
+                    "ACCESS_TOKEN_SIGNING_KEY and REFRESH_TOKEN_SIGNING_KEY are the same key: use one key per purpose."
+                ),
                 id="jwtauth.W114",
             )
         )
@@ -233,7 +291,8 @@ def _cookie_and_key_checks(values: Mapping[str, Any]) -> list[CheckMessage]:
         if secret and key is not None and (key == secret or key == secret.encode()):
             messages.append(
                 Warning(
-                    f"JWTAUTH[{name!r}] is SECRET_KEY itself; leave it None to derive a separate key from it.",
+                    gettext("JWTAUTH[%(name)s] is SECRET_KEY itself; leave it None to derive a separate key from it.")
+                    % {"name": repr(name)},
                     id="jwtauth.W115",
                 )
             )
@@ -248,19 +307,27 @@ def _host_prefix_checks(values: Mapping[str, Any]) -> list[CheckMessage]:
         return []
     wrong = []
     if values.get("REFRESH_COOKIE_PATH") not in (None, "/"):
-        wrong.append(f"REFRESH_COOKIE_PATH is {values.get('REFRESH_COOKIE_PATH')!r} (must be None or '/')")
+        wrong.append(
+            gettext("REFRESH_COOKIE_PATH is %(path)s (must be None or '/')")
+            % {"path": repr(values.get("REFRESH_COOKIE_PATH"))}
+        )
     if values.get("REFRESH_COOKIE_DOMAIN") is not None:
-        wrong.append("REFRESH_COOKIE_DOMAIN is set (must be None)")
+        wrong.append(gettext("REFRESH_COOKIE_DOMAIN is set (must be None)"))
     if values.get("REFRESH_COOKIE_SECURE") is not True:
-        wrong.append("REFRESH_COOKIE_SECURE is off (must be True)")
+        wrong.append(gettext("REFRESH_COOKIE_SECURE is off (must be True)"))
     if not wrong:
         return []
     return [
         Error(
-            f"JWTAUTH['REFRESH_COOKIE_NAME'] = {name!r} has the __Host- prefix, but " + "; ".join(wrong) + ": "
-            "browsers refuse such a cookie, so nobody could stay logged in.",
-            hint="A __Host- cookie is Secure, Path=/ and host-only; jwtauth sets Path=/ itself when "
-            "REFRESH_COOKIE_PATH is None.",
+            gettext(
+                "JWTAUTH['REFRESH_COOKIE_NAME'] = %(name)s has the __Host- prefix, but %(problems)s: "
+                "browsers refuse such a cookie, so nobody could stay logged in."
+            )
+            % {"name": repr(name), "problems": "; ".join(wrong)},
+            hint=gettext(
+                "A __Host- cookie is Secure, Path=/ and host-only; jwtauth sets Path=/ itself when "
+                "REFRESH_COOKIE_PATH is None."
+            ),
             id="jwtauth.E008",
         )
     ]
@@ -275,21 +342,30 @@ def check_settings(values: Mapping[str, Any] | None = None) -> list[CheckMessage
     if "django.middleware.csrf.CsrfViewMiddleware" not in getattr(settings, "MIDDLEWARE", []):
         messages.append(
             Error(
-                "django.middleware.csrf.CsrfViewMiddleware must be in MIDDLEWARE: it sets the "
-                "csrftoken cookie that refresh/ and logout/ check.",
+                gettext(
+                    "django.middleware.csrf.CsrfViewMiddleware must be in MIDDLEWARE: it sets the "
+                    "csrftoken cookie that refresh/ and logout/ check."
+                ),
                 id="jwtauth.E005",
             )
         )
     alias = values.get("REVOCATION_CACHE")
     if isinstance(alias, str) and alias not in getattr(settings, "CACHES", {"default": None}):
-        messages.append(Error(f"JWTAUTH['REVOCATION_CACHE'] = {alias!r} is not in CACHES.", id="jwtauth.E007"))
+        messages.append(
+            Error(
+                gettext("JWTAUTH['REVOCATION_CACHE'] = %(alias)s is not in CACHES.") % {"alias": repr(alias)},
+                id="jwtauth.E007",
+            )
+        )
     messages += _host_prefix_checks(values)
     secure = values.get("REFRESH_COOKIE_SECURE")
     if secure is False and not settings.DEBUG:
         messages.append(
             Warning(
-                "JWTAUTH['REFRESH_COOKIE_SECURE'] is False while DEBUG is off: the refresh "
-                "token would travel over plain HTTP.",
+                gettext(
+                    "JWTAUTH['REFRESH_COOKIE_SECURE'] is False while DEBUG is off: the refresh "
+                    "token would travel over plain HTTP."
+                ),
                 id="jwtauth.W001",
             )
         )
@@ -297,9 +373,11 @@ def check_settings(values: Mapping[str, Any] | None = None) -> list[CheckMessage
         # Browsers drop a SameSite=None cookie without Secure silently: nobody stays logged in.
         messages.append(
             Error(
-                "JWTAUTH['REFRESH_COOKIE_SAMESITE'] is 'None' but REFRESH_COOKIE_SECURE is off: browsers "
-                "reject SameSite=None cookies without Secure, so the refresh cookie would never be stored.",
-                hint="Set REFRESH_COOKIE_SECURE = True (and serve the API over HTTPS).",
+                gettext(
+                    "JWTAUTH['REFRESH_COOKIE_SAMESITE'] is 'None' but REFRESH_COOKIE_SECURE is off: browsers "
+                    "reject SameSite=None cookies without Secure, so the refresh cookie would never be stored."
+                ),
+                hint=gettext("Set REFRESH_COOKIE_SECURE = True (and serve the API over HTTPS)."),
                 id="jwtauth.E009",
             )
         )
@@ -308,9 +386,12 @@ def check_settings(values: Mapping[str, Any] | None = None) -> list[CheckMessage
         # RFC 6265bis §4.1.3.1: a __Secure- cookie must be set with Secure, or browsers drop it.
         messages.append(
             Error(
-                f"JWTAUTH['REFRESH_COOKIE_NAME'] = {name!r} has the __Secure- prefix, but "
-                "REFRESH_COOKIE_SECURE is off: browsers refuse such a cookie.",
-                hint="Set REFRESH_COOKIE_SECURE = True, or drop the prefix.",
+                gettext(
+                    "JWTAUTH['REFRESH_COOKIE_NAME'] = %(name)s has the __Secure- prefix, but "
+                    "REFRESH_COOKIE_SECURE is off: browsers refuse such a cookie."
+                )
+                % {"name": repr(name)},
+                hint=gettext("Set REFRESH_COOKIE_SECURE = True, or drop the prefix."),
                 id="jwtauth.E010",
             )
         )
@@ -322,11 +403,15 @@ def check_settings(values: Mapping[str, Any] | None = None) -> list[CheckMessage
         # cross-site request of the front end ever reads, so nobody stays logged in.
         messages.append(
             Error(
-                "JWTAUTH['REFRESH_COOKIE_PARTITIONED'] is on, but the refresh cookie is not SameSite=None "
-                "and Secure: browsers refuse a Partitioned cookie without Secure, and partitioning only "
-                "serves a cookie sent to a cross-site API.",
-                hint="Set REFRESH_COOKIE_SAMESITE = 'None' and REFRESH_COOKIE_SECURE = True, or turn "
-                "REFRESH_COOKIE_PARTITIONED off.",
+                gettext(
+                    "JWTAUTH['REFRESH_COOKIE_PARTITIONED'] is on, but the refresh cookie is not SameSite=None "
+                    "and Secure: browsers refuse a Partitioned cookie without Secure, and partitioning only "
+                    "serves a cookie sent to a cross-site API."
+                ),
+                hint=gettext(
+                    "Set REFRESH_COOKIE_SAMESITE = 'None' and REFRESH_COOKIE_SECURE = True, or turn "
+                    "REFRESH_COOKIE_PARTITIONED off."
+                ),
                 id="jwtauth.E012",
             )
         )
@@ -339,9 +424,12 @@ def _simplejwt_window_checks(values: Mapping[str, Any]) -> list[CheckMessage]:
         return []
     return [
         Warning(
-            f"JWTAUTH['SIMPLEJWT_ACCEPT_UNTIL'] ({until.isoformat()}) has passed: simplejwt tokens are refused.",
-            hint="Remove SIMPLEJWT_ACCEPT_UNTIL and SIMPLEJWT_REFRESH_COOKIE_NAME, then simplejwt's apps "
-            "(see docs/migrating/simplejwt.md).",
+            gettext("JWTAUTH['SIMPLEJWT_ACCEPT_UNTIL'] (%(until)s) has passed: simplejwt tokens are refused.")
+            % {"until": until.isoformat()},
+            hint=gettext(
+                "Remove SIMPLEJWT_ACCEPT_UNTIL and SIMPLEJWT_REFRESH_COOKIE_NAME, then simplejwt's apps "
+                "(see docs/migrating/simplejwt.md)."
+            ),
             id="jwtauth.W003",
         )
     ]
@@ -375,19 +463,34 @@ def check_cors_installed() -> list[CheckMessage]:
     middleware = list(getattr(settings, "MIDDLEWARE", None) or [])
     problems = []
     if not apps.is_installed(_CORS_APP):
-        problems.append(f"{_CORS_APP!r} is not in INSTALLED_APPS")
+        problems.append(gettext("%(app)s is not in INSTALLED_APPS") % {"app": repr(_CORS_APP)})
     if _CORS_MIDDLEWARE not in middleware:
-        problems.append(f"{_CORS_MIDDLEWARE!r} is not in MIDDLEWARE")
+        problems.append(gettext("%(middleware)s is not in MIDDLEWARE") % {"middleware": repr(_CORS_MIDDLEWARE)})
     elif _COMMON_MIDDLEWARE in middleware and middleware.index(_CORS_MIDDLEWARE) > middleware.index(_COMMON_MIDDLEWARE):
-        problems.append(f"{_CORS_MIDDLEWARE!r} comes after {_COMMON_MIDDLEWARE!r} in MIDDLEWARE")
+        problems.append(
+            gettext("%(middleware)s comes after %(common)s in MIDDLEWARE")
+            % {"middleware": repr(_CORS_MIDDLEWARE), "common": repr(_COMMON_MIDDLEWARE)}
+        )
     if not problems:
         return []
     return [
         Warning(
-            f"{', '.join(configured)} {'is' if len(configured) == 1 else 'are'} set but "
-            f"{'; '.join(problems)}: a front end on another origin cannot read the API's answers.",
-            hint=f"pip install django-cors-headers, add {_CORS_APP!r} to INSTALLED_APPS and put "
-            f"{_CORS_MIDDLEWARE!r} first in MIDDLEWARE (above CommonMiddleware).",
+            (
+                gettext(
+                    "%(settings)s is set but %(problems)s: a front end on another origin cannot read the API's answers."
+                )
+                if len(configured) == 1
+                else gettext(
+                    "%(settings)s are set but %(problems)s: a front end on another origin cannot read "
+                    "the API's answers."
+                )
+            )
+            % {"settings": ", ".join(configured), "problems": "; ".join(problems)},
+            hint=gettext(
+                "pip install django-cors-headers, add %(app)s to INSTALLED_APPS and put "
+                "%(middleware)s first in MIDDLEWARE (above CommonMiddleware)."
+            )
+            % {"app": repr(_CORS_APP), "middleware": repr(_CORS_MIDDLEWARE)},
             id="jwtauth.W116",
         )
     ]
@@ -400,8 +503,8 @@ def check_urls() -> list[CheckMessage]:
     except NoReverseMatch:
         return [
             Warning(
-                "The jwtauth URLs are not mounted under the 'jwtauth' namespace.",
-                hint='Add path("api/auth/", include("jwtauth.urls")) to your URLconf.',
+                gettext("The jwtauth URLs are not mounted under the 'jwtauth' namespace."),
+                hint=gettext('Add path("api/auth/", include("jwtauth.urls")) to your URLconf.'),
                 id="jwtauth.W109",
             )
         ]
@@ -436,4 +539,5 @@ def check_resource_server_settings(app_configs: Any = None, **kwargs: Any) -> li
     if not hasattr(settings, ResourceServerSettings.namespace):
         return []
     _values, problems = ResourceServerSettings.validate()
-    return [Error(p.message, hint="See jwtauth.contrib.resource_server.", id=p.check_id) for p in problems]
+    hint = gettext("See jwtauth.contrib.resource_server.")
+    return [Error(p.message, hint=hint, id=p.check_id) for p in problems]

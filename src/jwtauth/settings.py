@@ -22,6 +22,7 @@ from django.conf import settings as django_settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext
 
 from ._settings_table import (
     Invalid,
@@ -279,7 +280,9 @@ class JWTAuthSettings(SettingsTable):
 
 def _lifetimes(values: Mapping[str, Any]) -> list[SettingProblem]:
     if values["REFRESH_TOKEN_LIFETIME"] <= values["ACCESS_TOKEN_LIFETIME"]:
-        return [SettingProblem("jwtauth.E004", "REFRESH_TOKEN_LIFETIME must be longer than ACCESS_TOKEN_LIFETIME.")]
+        return [
+            SettingProblem("jwtauth.E004", gettext("REFRESH_TOKEN_LIFETIME must be longer than ACCESS_TOKEN_LIFETIME."))
+        ]
     return []
 
 
@@ -291,8 +294,15 @@ def _hmac_key_lengths(values: Mapping[str, Any]) -> list[SettingProblem]:
             problems.append(
                 SettingProblem(
                     "jwtauth.E003",
-                    f"JWTAUTH[{name!r}] is {len(key)} bytes; {algorithm} needs at least "
-                    f"{MIN_HMAC_KEY_BYTES[algorithm]} (RFC 7518 §3.2).",
+                    gettext(
+                        "JWTAUTH[%(name)s] is %(size)d bytes; %(algorithm)s needs at least %(minimum)d (RFC 7518 §3.2)."
+                    )
+                    % {
+                        "name": repr(name),
+                        "size": len(key),
+                        "algorithm": algorithm,
+                        "minimum": MIN_HMAC_KEY_BYTES[algorithm],
+                    },
                 )
             )
     return problems
@@ -300,7 +310,10 @@ def _hmac_key_lengths(values: Mapping[str, Any]) -> list[SettingProblem]:
 
 def _one_key_source(values: Mapping[str, Any]) -> list[SettingProblem]:
     return [
-        SettingProblem("jwtauth.E006", f"JWTAUTH sets both {keys!r} and {explicit!r}; keep one.")
+        SettingProblem(
+            "jwtauth.E006",
+            gettext("JWTAUTH sets both %(keys)s and %(key)s; keep one.") % {"keys": repr(keys), "key": repr(explicit)},
+        )
         for keys, explicit in (
             ("ACCESS_TOKEN_KEYS", "ACCESS_TOKEN_SIGNING_KEY"),
             ("REFRESH_TOKEN_KEYS", "REFRESH_TOKEN_SIGNING_KEY"),
@@ -317,8 +330,10 @@ def _aware_datetimes(values: Mapping[str, Any]) -> list[SettingProblem]:
         return [
             SettingProblem(
                 "jwtauth.E011",
-                "jwtauth needs USE_TZ = True: session expiries and rotation times are aware UTC "
-                "datetimes, which Django cannot store with USE_TZ off.",
+                gettext(
+                    "jwtauth needs USE_TZ = True: session expiries and rotation times are aware UTC "
+                    "datetimes, which Django cannot store with USE_TZ off."
+                ),
             )
         ]
     return []
@@ -397,7 +412,8 @@ def _simplejwt_transition(values: Mapping[str, Any]) -> list[SettingProblem]:
     try:
         simplejwt_policy(until)
     except ConfigInvalid as exc:
-        return [SettingProblem("jwtauth.E013", f"JWTAUTH['SIMPLEJWT_ACCEPT_UNTIL'] is set but {exc.reason}.")]
+        message = gettext("JWTAUTH['SIMPLEJWT_ACCEPT_UNTIL'] is set but %(reason)s.") % {"reason": exc.reason}
+        return [SettingProblem("jwtauth.E013", message)]
     return []
 
 
@@ -499,8 +515,10 @@ def _https_jwks_url(values: Mapping[str, Any]) -> list[SettingProblem]:
     return [
         SettingProblem(
             "jwtauth.E201",
-            "JWTAUTH_RESOURCE_SERVER['JWKS_URL'] must be an https:// URL (plain http:// only for a loopback "
-            "host, or with ALLOW_INSECURE_HTTP = True): keys fetched over http can be replaced in transit.",
+            gettext(
+                "JWTAUTH_RESOURCE_SERVER['JWKS_URL'] must be an https:// URL (plain http:// only for a loopback "
+                "host, or with ALLOW_INSECURE_HTTP = True): keys fetched over http can be replaced in transit."
+            ),
         )
     ]
 

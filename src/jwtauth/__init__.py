@@ -36,6 +36,7 @@ _EXPORTS: dict[str, str] = {
     "HasClaim": "jwtauth.api.permissions",
     "HasScope": "jwtauth.api.permissions",
     "AccessClaims": "jwtauth.core.tokens",
+    "LegacyClaims": "jwtauth.core.legacy",
     "TokenPair": "jwtauth.core.tokens",
     "ConfigInvalid": "jwtauth.core.errors",
     "CsrfFailed": "jwtauth.core.errors",
@@ -71,6 +72,7 @@ __all__ = [
     "JWTAuthError",
     "JWTAuthentication",
     "KeyUnknown",
+    "LegacyClaims",
     "ReauthenticationRequired",
     "RecentlyAuthenticated",
     "RefreshTokenExpired",
@@ -124,6 +126,7 @@ if TYPE_CHECKING:
         TokenRevoked,
         UserInactive,
     )
+    from .core.legacy import LegacyClaims
     from .core.tokens import AccessClaims, TokenPair
     from .signals import refresh_token_reused, refresh_token_rotated, session_revoked, session_started
 

@@ -14,6 +14,7 @@ from drf_spectacular.validation import validate_schema
 
 import jwtauth.contrib.openapi.schema  # noqa: F401  (registers the extensions)
 from jwtauth.contrib.openapi.schema import ERROR_CODES
+from tests.conftest import START
 
 SPECTACULAR = {"DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema"}
 
@@ -165,3 +166,20 @@ def test_real_error_responses_are_documented(schema: dict[str, Any], user: Any) 
             response = client.post(path, creds, format="json", **headers)
             assert response.status_code == 503, (path, response.content)
             _documented(schema, path, "post", response)
+
+
+@pytest.mark.jwtauth_settings(SIMPLEJWT_ACCEPT_UNTIL=START)
+def test_refresh_takes_a_simplejwt_token_only_during_the_transition(settings: Any) -> None:
+    pytest.importorskip("rest_framework_simplejwt", reason="djangorestframework-simplejwt is not installed")
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, **SPECTACULAR}
+    GENERATOR_STATS.reset()
+    generated = SchemaGenerator(urlconf="tests.contrib.openapi.openapi_urls").get_schema(request=None, public=True)
+    assert not GENERATOR_STATS
+    validate_schema(generated)
+    body = generated["paths"]["/api/auth/refresh/"]["post"]["requestBody"]
+    assert not body.get("required", False)
+    assert "SimpleJWTRefreshRequest" in str(body)
+
+
+def test_refresh_has_no_body_without_the_transition(schema: dict[str, Any]) -> None:
+    assert "requestBody" not in schema["paths"]["/api/auth/refresh/"]["post"]

@@ -55,3 +55,19 @@ def asymmetric_key(algorithm: str = "EdDSA", kid: str | None = None) -> Key:
 
 def asymmetric_policy(*keys: Key, lifetime: timedelta = timedelta(minutes=5), **kwargs: Any) -> TokenPolicy:
     return TokenPolicy(keys=KeySet(keys or (asymmetric_key(),)), lifetime=lifetime, **kwargs)
+
+
+def simplejwt_token(kind: str, user: Any, clock: Any, **claims: Any) -> str:
+    """A token as an old simplejwt deployment issued it (``kind``: ``"access"`` or
+    ``"refresh"``), at the fake clock's time; a claim given as ``None`` is removed."""
+    from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
+
+    token = (AccessToken if kind == "access" else RefreshToken).for_user(user)
+    token.set_iat(at_time=clock.now())
+    token.set_exp(from_time=clock.now())
+    for name, value in claims.items():
+        if value is None:
+            del token[name]
+        else:
+            token[name] = value
+    return str(token)

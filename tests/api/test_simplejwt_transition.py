@@ -17,7 +17,7 @@ pytest.importorskip(
 )
 
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
-from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
+from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from jwtauth import JWTAuthentication
@@ -28,22 +28,10 @@ from jwtauth.core.legacy import LegacyClaims
 from jwtauth.sessions.models import RefreshSession
 from tests.api.helpers import COOKIE, HELLO, LOGOUT_ALL, REFRESH, SESSIONS, USER, bearer, login
 from tests.conftest import START
+from tests.factories import simplejwt_token
 
 UNTIL = START + timedelta(days=30)
 pytestmark = [pytest.mark.django_db, pytest.mark.jwtauth_settings(SIMPLEJWT_ACCEPT_UNTIL=UNTIL)]
-
-
-def simplejwt_token(kind: str, user: Any, clock: Any, **claims: Any) -> str:
-    """A token as the old simplejwt deployment issued it, at the frozen clock's time."""
-    token = (AccessToken if kind == "access" else RefreshToken).for_user(user)
-    token.set_iat(at_time=clock.now())
-    token.set_exp(from_time=clock.now())
-    for name, value in claims.items():
-        if value is None:
-            del token[name]
-        else:
-            token[name] = value
-    return str(token)
 
 
 def exchange(client: APIClient, token: str, **extra: Any) -> Any:

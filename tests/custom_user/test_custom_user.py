@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -11,7 +12,8 @@ from django.conf import settings
 from rest_framework.test import APIClient
 
 from tests.api.helpers import COOKIE, LOGIN, LOGOUT, REFRESH, USER, bearer, csrf_headers
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, START
+from tests.factories import simplejwt_token
 
 pytestmark = [
     pytest.mark.django_db,
@@ -82,3 +84,13 @@ def test_token_claims_hook_with_a_uuid_primary_key(api_client: APIClient, email_
     assert APIClient().get("/api/claims/", **bearer(refreshed.json()["access_token"])).json()["claims"]["uid"] == str(
         email_user.pk
     )
+
+
+@pytest.mark.jwtauth_settings(SIMPLEJWT_ACCEPT_UNTIL=START + timedelta(days=30))
+def test_simplejwt_tokens_of_a_uuid_user(email_user: Any, clock: Any) -> None:
+    pytest.importorskip("rest_framework_simplejwt", reason="djangorestframework-simplejwt is not installed")
+    access = simplejwt_token("access", email_user, clock)
+    assert APIClient().get(USER, **bearer(access)).json()["user"]["id"] == str(email_user.pk)
+    exchanged = APIClient().post(REFRESH, {"refresh": simplejwt_token("refresh", email_user, clock)}, format="json")
+    assert exchanged.status_code == 200, exchanged.content
+    assert exchanged.json()["user"]["id"] == str(email_user.pk)

@@ -19,8 +19,8 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
 
 from jwtauth.sessions.models import RefreshSession
 from tests.api.helpers import REFRESH
-from tests.api.test_simplejwt_transition import simplejwt_token
 from tests.conftest import START
+from tests.factories import simplejwt_token
 from tests.sessions.test_refresh_race_pg import _race
 
 pytestmark = [

@@ -25,7 +25,7 @@ from typing import Any, ClassVar, Generic, TypeVar, overload
 
 from django.conf import settings as django_settings
 from django.utils.module_loading import import_string
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from .core.clock import Clock
 from .core.errors import ConfigInvalid
@@ -235,15 +235,19 @@ _Table = TypeVar("_Table", bound=SettingsTable)
 
 def duration(*, positive: bool = False) -> Callable[[object], timedelta]:
     """A ``timedelta`` or int seconds, non-negative (or positive), at most ten years."""
-    expected = "a positive duration" if positive else "a non-negative timedelta or int seconds, at most ten years"
+    expected = (
+        gettext_noop("a positive duration")
+        if positive
+        else gettext_noop("a non-negative timedelta or int seconds, at most ten years")
+    )
 
     def parse(value: object) -> timedelta:
         if isinstance(value, int) and not isinstance(value, bool):
             value = timedelta(seconds=value)
         if not isinstance(value, timedelta) or value < timedelta(0) or value > MAX_DURATION:
-            raise Invalid(expected)
+            raise Invalid(gettext(expected))
         if positive and value <= timedelta(0):
-            raise Invalid(expected)
+            raise Invalid(gettext(expected))
         return value
 
     return parse
@@ -252,24 +256,29 @@ def duration(*, positive: bool = False) -> Callable[[object], timedelta]:
 def boolean(value: object) -> bool:
     """``True`` or ``False``."""
     if not isinstance(value, bool):
-        raise Invalid("a bool")
+        raise Invalid(gettext("a bool"))
     return value
 
 
 def integer(*, minimum: int = 0) -> Callable[[object], int]:
     """An int of at least ``minimum`` (bools refused)."""
-    expected = "a positive int" if minimum == 1 else f"an int >= {minimum}"
 
     def parse(value: object) -> int:
         if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-            raise Invalid(expected)
+            if minimum == 1:
+                raise Invalid(gettext("a positive int"))
+            raise Invalid(gettext("an int >= %(minimum)d") % {"minimum": minimum})
         return value
 
     return parse
 
 
 def optional(inner: Callable[[object], T], expected: str | None = None) -> Callable[[object], T | None]:
-    """``None``, or what ``inner`` accepts."""
+    """``None``, or what ``inner`` accepts.
+
+    ``expected`` replaces the description of what the setting takes; mark it with
+    ``gettext_noop`` (it is translated when a value is refused).
+    """
 
     def parse(value: object) -> T | None:
         if value is None:
@@ -277,7 +286,8 @@ def optional(inner: Callable[[object], T], expected: str | None = None) -> Calla
         try:
             return inner(value)
         except Invalid as exc:
-            raise Invalid(expected or f"None or {exc.expected}", check_id=exc.check_id, message=exc.message) from None
+            described = gettext(expected) if expected else gettext("None or %(expected)s") % {"expected": exc.expected}
+            raise Invalid(described, check_id=exc.check_id, message=exc.message) from None
 
     return parse
 
@@ -287,9 +297,9 @@ def text(*, path: bool = False) -> Callable[[object], str]:
 
     def parse(value: object) -> str:
         if not isinstance(value, str) or not value:
-            raise Invalid("a non-empty string")
+            raise Invalid(gettext("a non-empty string"))
         if path and not value.startswith("/"):
-            raise Invalid("a path starting with '/'")
+            raise Invalid(gettext("a path starting with '/'"))
         return value
 
     return parse
@@ -300,7 +310,7 @@ def choice(*options: str) -> Callable[[object], str]:
 
     def parse(value: object) -> str:
         if value not in options:
-            raise Invalid(f"one of {options}")
+            raise Invalid(gettext("one of %(options)s") % {"options": options})
         return str(value)
 
     return parse
@@ -309,7 +319,7 @@ def choice(*options: str) -> Callable[[object], str]:
 def cookie_name(value: object) -> str:
     """A cookie name (an RFC 9110 token)."""
     if not isinstance(value, str) or not TOKEN.fullmatch(value):
-        raise Invalid("a cookie name (letters, digits and !#$%&'*+-.^_`|~)")
+        raise Invalid(gettext("a cookie name (letters, digits and !#$%&'*+-.^_`|~)"))
     return value
 
 
@@ -321,18 +331,18 @@ def scheme_names(value: object) -> tuple[str, ...]:
         or not names
         or not all(isinstance(t, str) and TOKEN.fullmatch(t) for t in names)
     ):
-        raise Invalid("a non-empty list of auth scheme names such as ['Bearer']")
+        raise Invalid(gettext("a non-empty list of auth scheme names such as ['Bearer']"))
     return tuple(names)
 
 
 def dotted_path(value: object) -> str:
     """A dotted path that imports (kept as the string)."""
     if not isinstance(value, str) or not value:
-        raise Invalid("a dotted path")
+        raise Invalid(gettext("a dotted path"))
     try:
         import_string(value)
     except Exception:  # ImportError, or the module itself failing to import
-        raise Invalid("an importable dotted path") from None
+        raise Invalid(gettext("an importable dotted path")) from None
     return value
 
 
@@ -344,5 +354,5 @@ def clock(value: object) -> Clock:
         except Exception:  # not importable, not a class, or its constructor failed
             value = None
     if not callable(getattr(value, "now", None)):
-        raise Invalid("a dotted path to a clock class, or an object with a now() method")
+        raise Invalid(gettext("a dotted path to a clock class, or an object with a now() method"))
     return value  # type: ignore[return-value]

@@ -22,7 +22,7 @@ from django.conf import settings as django_settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.utils.module_loading import import_string
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from ._settings_table import (
     Invalid,
@@ -67,7 +67,7 @@ def _secret(value: object) -> bytes:
         return value
     if isinstance(value, str):
         return value.encode()
-    raise Invalid("None, str or bytes")
+    raise Invalid(gettext("None, str or bytes"))
 
 
 def _key_list(value: object) -> KeySet:
@@ -98,7 +98,7 @@ def _claims_hook(value: object) -> Callable[[Any, Any], object]:
         except Exception:  # ImportError, or the module itself failing to import
             hook = None
     if not callable(hook):
-        raise Invalid("None or a dotted path to a callable (user, request) -> mapping of claims")
+        raise Invalid(gettext("None or a dotted path to a callable (user, request) -> mapping of claims"))
     return hook
 
 
@@ -108,7 +108,9 @@ _MAX_ACCESS_TOKEN_BYTES = 8192
 
 def _token_size(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 256 <= value <= _MAX_ACCESS_TOKEN_BYTES:
-        raise Invalid(f"an int from 256 to {_MAX_ACCESS_TOKEN_BYTES}")
+        raise Invalid(
+            gettext("an int from %(minimum)d to %(maximum)d") % {"minimum": 256, "maximum": _MAX_ACCESS_TOKEN_BYTES}
+        )
     return value
 
 
@@ -116,7 +118,9 @@ _THROTTLE_SCOPES = {"ip": "20/min", "ipv6_48": "100/min", "account": "10/15min"}
 
 
 def _throttle_rates(value: object) -> Mapping[str, Rate | None]:
-    expected = f"a dict with keys from {sorted(_THROTTLE_SCOPES)} and rates such as '20/min' or '10/15min' (or None)"
+    expected = gettext("a dict with keys from %(scopes)s and rates such as '20/min' or '10/15min' (or None)") % {
+        "scopes": sorted(_THROTTLE_SCOPES)
+    }
     if not isinstance(value, Mapping) or not set(value) <= set(_THROTTLE_SCOPES):
         raise Invalid(expected)
     try:
@@ -133,20 +137,22 @@ def _dpop_algorithms(value: object) -> tuple[str, ...]:
         or not algorithms
         or not all(isinstance(a, str) and a in SUPPORTED_DPOP_ALGORITHMS for a in algorithms)
     ):
-        raise Invalid(f"a non-empty list from {sorted(SUPPORTED_DPOP_ALGORITHMS)}")
+        raise Invalid(
+            gettext("a non-empty list from %(algorithms)s") % {"algorithms": sorted(SUPPORTED_DPOP_ALGORITHMS)}
+        )
     return tuple(algorithms)
 
 
 def _dpop_iat_window(value: object) -> timedelta:
     window = duration()(value)
     if not timedelta(seconds=1) <= window <= timedelta(minutes=10):
-        raise Invalid("between 1 second and 10 minutes")
+        raise Invalid(gettext("between 1 second and 10 minutes"))
     return window
 
 
 def _aware_datetime(value: object) -> datetime:
     if not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
-        raise Invalid("an aware datetime, e.g. datetime(2026, 3, 31, tzinfo=UTC)")
+        raise Invalid(gettext("an aware datetime, e.g. datetime(2026, 3, 31, tzinfo=UTC)"))
     return value
 
 
@@ -174,8 +180,8 @@ class JWTAuthSettings(SettingsTable):
     access_token_lifetime = Setting(timedelta(minutes=5), duration(positive=True), "lifetime of an access token (`expires_in`)", _TOKENS, default_doc="`timedelta(minutes=5)`")
     refresh_token_lifetime = Setting(timedelta(days=7), duration(positive=True), "lifetime of a refresh token; sliding: each rotation starts a new lifetime, and the session expires with its newest token", _TOKENS, default_doc="`timedelta(days=7)`")
     algorithm = Setting("HS256", choice(*sorted(HMAC_ALGORITHMS)), "JWS algorithm of the derived/explicit HMAC keys (`HS256`, `HS384`, `HS512`)", _TOKENS)
-    access_token_signing_key = Setting(None, optional(_secret, "None, str or bytes"), "an HMAC secret for access tokens; `None` derives one from `SECRET_KEY` with HKDF-SHA256 under the label `access-token`", _TOKENS)
-    refresh_token_signing_key = Setting(None, optional(_secret, "None, str or bytes"), "the same for refresh tokens (label `refresh-token`): the two never share a key", _TOKENS)
+    access_token_signing_key = Setting(None, optional(_secret, gettext_noop("None, str or bytes")), "an HMAC secret for access tokens; `None` derives one from `SECRET_KEY` with HKDF-SHA256 under the label `access-token`", _TOKENS)
+    refresh_token_signing_key = Setting(None, optional(_secret, gettext_noop("None, str or bytes")), "the same for refresh tokens (label `refresh-token`): the two never share a key", _TOKENS)
     access_token_keys = Setting(None, optional(_named(_key_list, "ACCESS_TOKEN_KEYS")), "a key list, newest (signer) first, for EdDSA/ES256/RS256/PS256/HS* and rotation; see [keys.md](keys.md). Exclusive with `ACCESS_TOKEN_SIGNING_KEY`", _TOKENS)
     refresh_token_keys = Setting(None, optional(_named(_key_list, "REFRESH_TOKEN_KEYS")), "the same for refresh tokens", _TOKENS)
     jwks_max_age = Setting(timedelta(minutes=5), duration(), "`Cache-Control: max-age` of `jwks/`", _TOKENS, default_doc="`timedelta(minutes=5)`")
@@ -204,15 +210,15 @@ class JWTAuthSettings(SettingsTable):
     login_max_body_bytes = Setting(65536, integer(minimum=1), "larger bodies to login/refresh/logout/password change are a 413 before parsing", _COOKIE)
 
     # Sessions and revocation
-    revocation_cache = Setting("default", optional(text(), "None or a CACHES alias"), "the `CACHES` alias holding session revocation state; `None`, or a process-local cache (LocMem, Dummy), means every request checks the database; see [revocation.md](revocation.md)", _SESSIONS)
+    revocation_cache = Setting("default", optional(text(), gettext_noop("None or a CACHES alias")), "the `CACHES` alias holding session revocation state; `None`, or a process-local cache (LocMem, Dummy), means every request checks the database; see [revocation.md](revocation.md)", _SESSIONS)
     revocation_cache_failure = Setting("database", choice("database", "reject"), "when the cache errors: `\"database\"` checks the database, `\"reject\"` answers 503 `revocation_unavailable`", _SESSIONS)
     session_max_lifetime = Setting(timedelta(days=30), duration(positive=True), "absolute lifetime of a session from its login, whatever its rotations (RFC 9700 §4.14.2); past it `refresh/` answers 401 `refresh_token_expired`. `REFRESH_TOKEN_LIFETIME` stays the idle timeout", _SESSIONS, default_doc="`timedelta(days=30)`")
     reauthentication_max_age = Setting(timedelta(minutes=5), duration(positive=True), "how recent a credential `RecentlyAuthenticated` (\"sudo mode\") accepts by default: the access token's `auth_time` at most this old; see [claims.md](claims.md#step-up-re-authentication)", _SESSIONS, default_doc="`timedelta(minutes=5)`")
     reauthenticate_for_password_change = Setting(True, boolean, "`password/change/` also needs a recent credential (`reauthentication_required`); on by default: it asks for the old password anyway", _SESSIONS)
     reauthenticate_for_logout_all = Setting(False, boolean, "`logout-all/` needs a recent credential; off by default: logging out everywhere is what a user whose token leaked wants, and it cannot lock the owner out", _SESSIONS)
     reauthenticate_for_session_delete = Setting(False, boolean, "`DELETE sessions/<id>/` needs a recent credential; off by default, for the same reason", _SESSIONS)
-    max_sessions_per_user = Setting(None, optional(integer(minimum=1), "None or a positive int"), "`None` (unlimited) or a cap on live sessions per user; the oldest are evicted on login", _SESSIONS)
-    session_cleanup_grace_period = Setting(None, optional(duration(), "None or a non-negative timedelta or int seconds"), "how long `jwtauth_cleanup` keeps a session past its expiry, so reuse detection still recognises a recently replaced family; `None`: one `REFRESH_TOKEN_LIFETIME`", _SESSIONS)
+    max_sessions_per_user = Setting(None, optional(integer(minimum=1), gettext_noop("None or a positive int")), "`None` (unlimited) or a cap on live sessions per user; the oldest are evicted on login", _SESSIONS)
+    session_cleanup_grace_period = Setting(None, optional(duration(), gettext_noop("None or a non-negative timedelta or int seconds")), "how long `jwtauth_cleanup` keeps a session past its expiry, so reuse detection still recognises a recently replaced family; `None`: one `REFRESH_TOKEN_LIFETIME`", _SESSIONS)
 
     # Login throttling
     login_throttle_rates = Setting(dict(_THROTTLE_SCOPES), _throttle_rates, "failed logins allowed per client IP (IPv6: per /64), per IPv6 /48 and per account; `None` turns one off; see [hardening.md](hardening.md)", _LOGIN)
@@ -226,7 +232,7 @@ class JWTAuthSettings(SettingsTable):
     dpop_nonce = Setting(False, boolean, "`True`: proofs must carry a server nonce (RFC 9449 §8), handed out in `DPoP-Nonce` and changed every 5 minutes", _DPOP)
 
     # Transition from simplejwt
-    simplejwt_accept_until = Setting(None, optional(_aware_datetime, "None or an aware datetime"), "the end (aware datetime, UTC) of the window in which `JWTAuthentication` accepts simplejwt access tokens and `refresh/` exchanges a simplejwt refresh token once for a session; needs `jwtauth[simplejwt]` and simplejwt's `token_blacklist` app; keys and claims come from `SIMPLE_JWT`; see [migrating](migrating/simplejwt.md#switching-without-logging-everyone-out)", _SIMPLEJWT)
+    simplejwt_accept_until = Setting(None, optional(_aware_datetime, gettext_noop("None or an aware datetime")), "the end (aware datetime, UTC) of the window in which `JWTAuthentication` accepts simplejwt access tokens and `refresh/` exchanges a simplejwt refresh token once for a session; needs `jwtauth[simplejwt]` and simplejwt's `token_blacklist` app; keys and claims come from `SIMPLE_JWT`; see [migrating](migrating/simplejwt.md#switching-without-logging-everyone-out)", _SIMPLEJWT)
     simplejwt_refresh_cookie_name = Setting(None, optional(cookie_name, "None or a cookie name"), "the cookie holding a simplejwt refresh token (dj-rest-auth's `JWT_AUTH_REFRESH_COOKIE`) that `refresh/` exchanges, with Django's CSRF check, during the window; `None`: only a JSON body `{\"refresh\": ...}`", _SIMPLEJWT)
     # fmt: on
 
@@ -423,7 +429,7 @@ JWTAuthSettings.rules = (_aware_datetimes, _lifetimes, _hmac_key_lengths, _one_k
 def _jwks_url(value: object) -> str:
     url = text()(value)
     if urlsplit(url).scheme not in ("http", "https"):
-        raise Invalid("an http(s) URL")
+        raise Invalid(gettext("an http(s) URL"))
     return url
 
 
@@ -434,14 +440,16 @@ def _algorithms(value: object) -> frozenset[str]:
         or not value
         or not set(value) <= ASYMMETRIC_ALGORITHMS
     ):
-        raise Invalid(f"a list from {sorted(ASYMMETRIC_ALGORITHMS)}")
+        raise Invalid(gettext("a list from %(algorithms)s") % {"algorithms": sorted(ASYMMETRIC_ALGORITHMS)})
     return frozenset(value)
 
 
 def _seconds(*, positive: bool = False) -> Any:
     def parse(value: object) -> float:
         if isinstance(value, bool) or not isinstance(value, int | float) or value < 0 or (positive and value <= 0):
-            raise Invalid("a positive number of seconds" if positive else "a non-negative number of seconds")
+            raise Invalid(
+                gettext("a positive number of seconds") if positive else gettext("a non-negative number of seconds")
+            )
         return float(value)
 
     return parse
@@ -450,13 +458,13 @@ def _seconds(*, positive: bool = False) -> Any:
 def _dpop_window_seconds(value: object) -> float:
     seconds = _seconds(positive=True)(value)
     if not 1 <= seconds <= 600:
-        raise Invalid("between 1 and 600 seconds")
+        raise Invalid(gettext("between 1 and 600 seconds"))
     return float(seconds)
 
 
 def _cache_alias(value: object) -> str:
     if not isinstance(value, str) or value not in django_settings.CACHES:
-        raise Invalid("a CACHES alias")
+        raise Invalid(gettext("a CACHES alias"))
     return value
 
 

@@ -20,13 +20,7 @@ from django.core.checks import CheckMessage
 from django.utils import translation
 
 from jwtauth import checks
-from jwtauth.checks import (
-    check_cors_installed,
-    check_deployment,
-    check_resource_server_settings,
-    check_settings,
-    check_urls,
-)
+from jwtauth.checks import check_jwtauth, check_resource_server_settings
 from jwtauth.core.keys.jwks import private_pem
 from tests.api.test_translations import LANGUAGES, PACKAGE
 from tests.conftest import START
@@ -133,13 +127,7 @@ def _source_check_ids() -> set[str]:
 
 
 def _messages(check_id: str) -> list[CheckMessage]:
-    found = [
-        *check_settings(),
-        *check_deployment(),
-        *check_cors_installed(),
-        *check_urls(),
-        *check_resource_server_settings(),
-    ]
+    found = [*check_jwtauth(), *check_resource_server_settings()]
     return [m for m in found if m.id == check_id]
 
 
@@ -176,3 +164,55 @@ def test_each_check_message_is_translated(settings: Any, check_id: str, variant:
         assert (tr.hint is None) == (en.hint is None)
         if en.hint is not None:
             assert str(tr.hint) != str(en.hint), f"{language}: untranslated hint of {check_id}: {en.hint!r}"
+
+
+#: One refused value per validator of the settings tables: (table, key, value).
+REFUSED: list[tuple[str, str, Any]] = [
+    ("JWTAUTH", "STATELESS_ACCESS_TOKENS", "yes"),  # boolean
+    ("JWTAUTH", "PASSWORD_MAX_LENGTH", 0),  # integer(minimum=1)
+    ("JWTAUTH", "NUM_PROXIES", -1),  # integer(minimum=0)
+    ("JWTAUTH", "ACCESS_TOKEN_LIFETIME", 0),  # duration(positive=True)
+    ("JWTAUTH", "LEEWAY", "soon"),  # duration()
+    ("JWTAUTH", "ISSUER", ""),  # optional(text())
+    ("JWTAUTH", "REFRESH_COOKIE_PATH", "api"),  # optional(text(path=True))
+    ("JWTAUTH", "REFRESH_COOKIE_SAMESITE", "lax"),  # choice
+    ("JWTAUTH", "REFRESH_COOKIE_NAME", "a b"),  # cookie_name
+    ("JWTAUTH", "AUTH_HEADER_TYPES", []),  # scheme_names
+    ("JWTAUTH", "USER_SERIALIZER", "no.such.Serializer"),  # dotted_path
+    ("JWTAUTH", "CLOCK", object()),  # clock
+    ("JWTAUTH", "ACCESS_TOKEN_SIGNING_KEY", 7),  # optional(_secret, ...)
+    ("JWTAUTH", "TOKEN_CLAIMS", "no.such.hook"),  # _claims_hook
+    ("JWTAUTH", "ACCESS_TOKEN_MAX_BYTES", 10),  # _token_size
+    ("JWTAUTH", "LOGIN_THROTTLE_RATES", {"nope": "1/min"}),  # _throttle_rates
+    ("JWTAUTH", "DPOP_ALGORITHMS", ["HS256"]),  # _dpop_algorithms
+    ("JWTAUTH", "DPOP_IAT_WINDOW", 3600),  # _dpop_iat_window
+    ("JWTAUTH", "REVOCATION_CACHE", 5),  # optional(text(), ...)
+    ("JWTAUTH", "MAX_SESSIONS_PER_USER", 0),  # optional(integer(minimum=1), ...)
+    ("JWTAUTH", "SESSION_CLEANUP_GRACE_PERIOD", -1),  # optional(duration(), ...)
+    ("JWTAUTH", "SIMPLEJWT_ACCEPT_UNTIL", "2026-03-31"),  # an aware datetime
+    ("JWTAUTH_RESOURCE_SERVER", "JWKS_URL", "ftp://issuer.example/jwks"),  # _jwks_url
+    ("JWTAUTH_RESOURCE_SERVER", "ALGORITHMS", ["HS256"]),  # _algorithms
+    ("JWTAUTH_RESOURCE_SERVER", "CACHE_SECONDS", -1),  # _seconds()
+    ("JWTAUTH_RESOURCE_SERVER", "TIMEOUT_SECONDS", 0),  # _seconds(positive=True)
+    ("JWTAUTH_RESOURCE_SERVER", "DPOP_IAT_WINDOW_SECONDS", 601),  # _dpop_window_seconds
+    ("JWTAUTH_RESOURCE_SERVER", "DPOP_REPLAY_CACHE", "nope"),  # _cache_alias
+]
+_RESOURCE_SERVER = {"JWKS_URL": "https://issuer.example/jwks/", "ISSUER": "i", "AUDIENCE": "a"}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize(("table", "key", "value"), REFUSED, ids=[f"{t}-{k}" for t, k, _ in REFUSED])
+def test_what_a_setting_takes_is_translated_too(settings: Any, table: str, key: str, value: Any, language: str) -> None:
+    if table == "JWTAUTH":
+        settings.JWTAUTH = {**settings.JWTAUTH, key: value}
+        check_id = "jwtauth.E002"
+    else:
+        settings.JWTAUTH_RESOURCE_SERVER = {**_RESOURCE_SERVER, key: value}
+        check_id = "jwtauth.E201"
+    with translation.override("en"):
+        [english] = [str(m.msg) for m in _messages(check_id) if f"[{key!r}]" in str(m.msg)]
+    with translation.override(language):
+        [translated] = [str(m.msg) for m in _messages(check_id) if f"[{key!r}]" in str(m.msg)]
+    expected = re.fullmatch(r".* must be (.*); got .*", english)
+    assert expected is not None, english
+    assert expected.group(1) not in translated, f"{language}: {translated!r}"

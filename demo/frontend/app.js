@@ -649,6 +649,7 @@ async function startTotpSetup() {
   ui.totpUri.textContent = result.meta.totp_url;
   ui.totpUri.href = result.meta.totp_url;
   ui.totpForm.hidden = false;
+  ui.totpSetupButton.hidden = true;
   ui.totpCode.value = "";
   ui.totpCode.focus();
 }

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import os
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -112,7 +113,7 @@ def add_virtual_authenticator(context: Any, page: Any) -> None:
     )
 
 
-def test_sign_up_totp_then_password_and_code_then_a_passkey(demo_server: Demo, context: Any) -> None:
+def test_sign_up_totp_then_password_and_code_then_a_passkey(demo_server: Demo, context: Any, artifacts: Path) -> None:
     traffic = Traffic.watch(context, demo_server)
     page = open_demo(context, demo_server)
     email = _new_email()
@@ -139,6 +140,7 @@ def test_sign_up_totp_then_password_and_code_then_a_passkey(demo_server: Demo, c
     page.wait_for_selector("#totp-form:not([hidden])", timeout=TIMEOUT_MS)
     secret = page.inner_text("#totp-secret").strip()
     assert page.inner_text("#totp-uri").startswith("otpauth://totp/")
+    page.screenshot(path=str(artifacts / "demo-allauth-totp-setup.png"), full_page=True)
     totp = pyotp.TOTP(secret)
     page.fill("#totp-code", totp.now())
     page.click("#totp-activate-button")
@@ -172,6 +174,7 @@ def test_sign_up_totp_then_password_and_code_then_a_passkey(demo_server: Demo, c
     page.fill("#password", PASSWORD)
     page.click("#login-button")
     page.wait_for_selector("#mfa-section:not([hidden])", timeout=TIMEOUT_MS)
+    page.screenshot(path=str(artifacts / "demo-allauth-second-factor.png"), full_page=True)
     assert page.get_attribute("#status", "data-state") == "logged-out"
     assert refresh_cookie(context, demo_server) is None, "no jwtauth session before the second factor"
     page.fill("#mfa-code", totp.now())
@@ -204,7 +207,7 @@ def test_sign_up_totp_then_password_and_code_then_a_passkey(demo_server: Demo, c
 
 
 def test_password_reset_with_the_mailed_code_then_log_in_with_the_new_password(
-    demo_server: Demo, browser: Any, context: Any
+    demo_server: Demo, browser: Any, context: Any, artifacts: Path
 ) -> None:
     page = open_demo(context, demo_server)
     email = _new_email()
@@ -220,6 +223,10 @@ def test_password_reset_with_the_mailed_code_then_log_in_with_the_new_password(
         reset.click("#reset-request-button")
         reset.wait_for_selector("#reset-confirm-form:not([hidden])", timeout=TIMEOUT_MS)
         code = mailbox_code(other, demo_server, email)
+        mailbox = other.new_page()
+        mailbox.goto(demo_server.api + "/dev/mail/")
+        mailbox.screenshot(path=str(artifacts / "demo-allauth-mailbox.png"), full_page=True)
+        mailbox.close()
         reset.fill("#reset-code", code)
         reset.fill("#reset-password", NEW_PASSWORD)
         reset.click("#reset-confirm-button")

@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 from django.contrib.auth import authenticate
 from django.db import Error as DatabaseError
-from django.db import transaction
+from django.db import connections, transaction
 from django.middleware.csrf import get_token
 from django.utils.cache import add_never_cache_headers
 from django.utils.module_loading import import_string
@@ -107,6 +107,20 @@ class JWTAuthAPIView(APIView):
     renderer_classes = (JSONRenderer,)
     #: Every error this view can answer with; the OpenAPI schema and the docs list these.
     errors: ClassVar[tuple[type[JWTAuthError], ...]] = ()
+
+    @classmethod
+    def as_view(cls, **initkwargs: Any) -> Any:
+        """The view, exempt from ``ATOMIC_REQUESTS`` on every database.
+
+        jwtauth's views make their own transactions, and some of their writes must stay
+        when the answer is an error: a failed login's throttle count, the revocation of a
+        token family on reuse. Under ``ATOMIC_REQUESTS`` DRF's exception handler would
+        roll those back with the request.
+        """
+        view = super().as_view(**initkwargs)
+        for alias in connections:
+            view = transaction.non_atomic_requests(using=alias)(view)
+        return view
 
     def get_exception_handler(self) -> Any:
         return exception_handler

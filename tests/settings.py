@@ -132,6 +132,8 @@ if HAS_ALLAUTH:
     HEADLESS_ONLY = True
     HEADLESS_CLIENTS = ("app",)
     HEADLESS_TOKEN_STRATEGY = "jwtauth.contrib.allauth.strategy.JWTAuthTokenStrategy"
+    # login/ refuses accounts that allauth would ask more than a password (jwtauth.E304).
+    JWTAUTH["PASSWORD_LOGIN_CHECK"] = "jwtauth.contrib.allauth.login_policy.password_login_allowed"
     HEADLESS_FRONTEND_URLS = {
         "account_confirm_email": "http://localhost:3000/account/verify-email/{key}",
         "account_reset_password_from_key": "http://localhost:3000/account/password/reset/key/{key}",

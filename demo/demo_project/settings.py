@@ -66,9 +66,7 @@ MIDDLEWARE = [
 ]
 
 AUTHENTICATION_BACKENDS = [
-    # Django's ModelBackend for jwtauth's login/ and the admin, refusing accounts that must go
-    # through allauth (a second factor, an unverified address): see demo_project/accounts.py.
-    "demo_project.accounts.PasswordLoginBackend",
+    "django.contrib.auth.backends.ModelBackend",  # jwtauth's login/ and the admin
     "allauth.account.auth_backends.AuthenticationBackend",  # allauth's login by e-mail
 ]
 
@@ -136,6 +134,9 @@ JWTAUTH = {
     "REFRESH_COOKIE_SECURE": False,
     # DEMO_DPOP=required (or optional) binds each session to a non-extractable key in the browser.
     "DPOP": os.environ.get("DEMO_DPOP", "off"),
+    # login/ refuses (403 login_flow_required) the accounts allauth asks more of: a second
+    # factor, or an e-mail address still to verify. They sign in through allauth.
+    "PASSWORD_LOGIN_CHECK": "jwtauth.contrib.allauth.login_policy.password_login_allowed",
 }
 # The truly cross-site layout (front end on http://127.0.0.1:<port>, a different site from
 # the API's localhost), with the settings docs/deployment.md gives for it.

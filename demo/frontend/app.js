@@ -104,6 +104,8 @@ const CSRF_SOURCES = {
 };
 const LOGIN_ERRORS = {
   invalid_credentials: "Wrong username or password.",
+  login_flow_required:
+    "This account has a second factor or an e-mail address to confirm: sign in with your e-mail address.",
   throttled: "Too many attempts. Please wait a moment and try again.",
   network_error: `Cannot reach the server at ${API}.`,
 };

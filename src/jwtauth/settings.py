@@ -102,6 +102,18 @@ def _claims_hook(value: object) -> Callable[[Any, Any], object]:
     return hook
 
 
+def _login_check(value: object) -> Callable[[Any], object]:
+    check = value
+    if isinstance(value, str) and value:
+        try:
+            check = import_string(value)
+        except Exception:  # ImportError, or the module itself failing to import
+            check = None
+    if not callable(check):
+        raise Invalid(gettext("None or a dotted path to a callable (user) -> bool"))
+    return check
+
+
 #: The verifier refuses longer tokens (jwtauth.core.jws.MAX_TOKEN_LENGTH).
 _MAX_ACCESS_TOKEN_BYTES = 8192
 
@@ -206,6 +218,7 @@ class JWTAuthSettings(SettingsTable):
     user_serializer = Setting("jwtauth.api.serializers.UserSerializer", dotted_path, "dotted path of the serializer for the `user` object", _COOKIE)
     password_max_length = Setting(4096, integer(minimum=1), "longer passwords are a 400 before any hashing", _COOKIE)
     login_identifier_case_insensitive = Setting(False, boolean, "`True`: `login/` finds the account by a case-insensitive match of `USERNAME_FIELD` (`Ana@Example.COM` logs in as `ana@example.com`); an exact match wins when several accounts differ only in case", _COOKIE)
+    password_login_check = Setting(None, optional(_login_check), "dotted path of `(user) -> bool`, called by `login/` once the password verified: `False` answers 403 `login_flow_required` (the account signs in through another flow). With django-allauth set `\"jwtauth.contrib.allauth.password_login_allowed\"` (check `jwtauth.E304`); see [allauth.md](allauth.md)", _COOKIE)
     login_form_enabled = Setting(False, boolean, "`True`: `login/` also takes form-encoded and multipart bodies, which then need Django's CSRF token; otherwise they are a 415 `unsupported_media_type`", _COOKIE)
     login_max_body_bytes = Setting(65536, integer(minimum=1), "larger bodies to login/refresh/logout/password change are a 413 before parsing", _COOKIE)
 

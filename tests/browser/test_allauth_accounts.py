@@ -57,11 +57,11 @@ def sign_up(context: Any, demo: Demo, page: Any, email: str) -> str:
     page.wait_for_selector("#verify-email-section:not([hidden])", timeout=TIMEOUT_MS)
     assert page.inner_text("#verify-email-address") == email
     assert page.get_attribute("#status", "data-state") == "logged-out"
-    # Until the address is confirmed, jwtauth's password-only login/ refuses it too (the demo's guard).
+    # Until the address is confirmed, jwtauth's password-only login/ refuses it too (PASSWORD_LOGIN_CHECK).
     early = page.request.post(
         demo.api + "/api/auth/login/", data={"username": email, "password": PASSWORD}, headers={"Origin": demo.frontend}
     )
-    assert early.status == 401 and early.json()["code"] == "invalid_credentials"
+    assert early.status == 403 and early.json()["code"] == "login_flow_required"
     code = mailbox_code(context, demo, email)
     page.fill("#verify-email-code", code)
     page.click("#verify-email-button")
@@ -154,19 +154,19 @@ def test_sign_up_totp_then_password_and_code_then_a_passkey(demo_server: Demo, c
 
     log_out(page)
     assert refresh_cookie(context, demo_server) is None
-    # jwtauth's password-only login/ cannot skip the second factor (the demo's guard).
+    # jwtauth's password-only login/ cannot skip the second factor (PASSWORD_LOGIN_CHECK).
     skip = page.request.post(
         demo_server.api + "/api/auth/login/",
         data={"username": email, "password": PASSWORD},
         headers={"Origin": demo_server.frontend},
     )
-    assert skip.status == 401 and skip.json()["code"] == "invalid_credentials"
+    assert skip.status == 403 and skip.json()["code"] == "login_flow_required"
     skip = page.request.post(
         demo_server.api + "/api/auth/login/",
         data={"username": username, "password": PASSWORD},
         headers={"Origin": demo_server.frontend},
     )
-    assert skip.status == 401
+    assert skip.status == 403 and skip.json()["code"] == "login_flow_required"
     assert refresh_cookie(context, demo_server) is None
 
     # Log in with the password, then the TOTP code.

@@ -178,6 +178,7 @@ class LoginView(_CookieView):
         e.InvalidRequest,
         e.ParseError,
         e.InvalidCredentials,
+        e.LoginFlowRequired,
         e.DPoPProofInvalid,
         e.DPoPNonceRequired,
         e.CsrfFailed,
@@ -236,6 +237,12 @@ class LoginView(_CookieView):
         if user is None or getattr(user, "is_active", True) is False:
             equalise_failed_login(identity, password, backend_failed=backend_failed)
             raise api_error(InvalidCredentials())
+        login_check = conf.password_login_check
+        if login_check is not None and not login_check(user):
+            # The password was right (not a guess: its reservations go back), but this
+            # account signs in through another flow (e.g. allauth's second factor).
+            attempt.release()
+            raise api_error(e.LoginFlowRequired())
         # One transaction: the reservations given back, the session row and last_login
         # (user_logged_in) land together or not at all, so a failure in between never
         # leaves a half-made session (and the attempt then still counts).

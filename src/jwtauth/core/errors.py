@@ -135,6 +135,20 @@ class InvalidCredentials(JWTAuthError):
     reason = "invalid credentials"
 
 
+class LoginFlowRequired(JWTAuthError):
+    """The password was right, but this account may not sign in with a password alone:
+    ``PASSWORD_LOGIN_CHECK`` refused it (with django-allauth: a second factor is set up,
+    or the e-mail address still has to be verified). The client signs in through that
+    flow instead."""
+
+    code, status, default_detail = (
+        "login_flow_required",
+        403,
+        _("This account signs in through the account flows (a second factor or e-mail verification)."),
+    )
+    reason = "password login refused by PASSWORD_LOGIN_CHECK"
+
+
 class DPoPProofInvalid(JWTAuthError):
     """The DPoP proof is missing, malformed, not for this request, replayed, or made with
     a key other than the one the token is bound to (RFC 9449 §4.3, §7.1)."""

@@ -1,4 +1,4 @@
-"""System checks of the allauth integration (``jwtauth.E301``-``E303``, ``W301``)."""
+"""System checks of the allauth integration (``jwtauth.E301``-``E304``, ``W301``)."""
 
 from __future__ import annotations
 
@@ -12,12 +12,15 @@ __all__ = ["check_allauth_integration"]
 _STRATEGY = "jwtauth.contrib.allauth.strategy.JWTAuthTokenStrategy"
 _MIDDLEWARE = "jwtauth.contrib.allauth.middleware.AllauthSessionMiddleware"
 _CSRF_MIDDLEWARE = "django.middleware.csrf.CsrfViewMiddleware"
+_LOGIN_CHECK = "jwtauth.contrib.allauth.login_policy.password_login_allowed"
 
 
 def check_allauth_integration(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """``jwtauth.E301``: the strategy is allauth's token strategy; ``E302``: the
     middleware is installed after ``CsrfViewMiddleware``; ``E303``: allauth's ``app``
-    client is enabled; ``W301``: so is its ``browser`` client."""
+    client is enabled; ``E304``: jwtauth's ``login/`` is not kept from bypassing allauth's
+    second factor and e-mail verification (``PASSWORD_LOGIN_CHECK``); ``W301``: allauth's
+    ``browser`` client is enabled too."""
     errors: list[CheckMessage] = []
     if getattr(settings, "HEADLESS_TOKEN_STRATEGY", None) != _STRATEGY:
         errors.append(
@@ -46,6 +49,16 @@ def check_allauth_integration(app_configs: Any = None, **kwargs: Any) -> list[Ch
                 "jwtauth.contrib.allauth works with allauth headless's app client, which HEADLESS_CLIENTS leaves out.",
                 hint='Set HEADLESS_CLIENTS = ("app",).',
                 id="jwtauth.E303",
+            )
+        )
+    login_check = (getattr(settings, "JWTAUTH", None) or {}).get("PASSWORD_LOGIN_CHECK")
+    if login_check is None:
+        errors.append(
+            Error(
+                "jwtauth's login/ checks a password only, so an account with an allauth second factor "
+                "(or an e-mail address still to verify) could sign in there without it.",
+                hint=f'Set JWTAUTH["PASSWORD_LOGIN_CHECK"] = "{_LOGIN_CHECK}".',
+                id="jwtauth.E304",
             )
         )
     if "browser" in clients:

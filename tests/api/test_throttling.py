@@ -242,3 +242,34 @@ def test_a_shared_cache_other_than_redis_counts_through_the_cache_api(api_client
     assert attempt(api_client, username="d", password=PASSWORD).status_code == 429
     assert "add" in SharedDictCache.calls  # counted in the shared cache, not the database
     SharedDictCache.reset()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.jwtauth_settings(LOGIN_THROTTLE_RATES=TIGHT)
+def test_a_database_error_giving_back_the_reservation_is_no_500(
+    user: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The reservation is given back in the login's own transaction: a database error
+    there is logged and rolls back only its savepoint, and the session still starts."""
+    import jwtauth.api.views as views
+    import jwtauth.sessions.attempt_counters as counters
+
+    failing = {"on": False}
+    real_sql, real_authenticate = counters.counter_update_sql, views.authenticate
+
+    def update_sql(alias: str) -> str:
+        return "UPDATE jwtauth_no_such_table SET n = n + %s WHERE k = %s" if failing["on"] else real_sql(alias)
+
+    def authenticate(*args: Any, **kwargs: Any) -> Any:
+        found = real_authenticate(*args, **kwargs)
+        failing["on"] = True  # the reservation went through; giving it back fails
+        return found
+
+    monkeypatch.setattr(counters, "counter_update_sql", update_sql)
+    monkeypatch.setattr(views, "authenticate", authenticate)
+    caplog.set_level(logging.WARNING, logger="jwtauth")
+    response = APIClient(raise_request_exception=False).post(
+        LOGIN, {"username": "alice", "password": PASSWORD}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    assert "reservation not released" in caplog.text

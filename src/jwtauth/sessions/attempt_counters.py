@@ -29,8 +29,9 @@ def add_to_counters(
 
     Rows are changed in sorted key order (one ``UPDATE`` each; an ``INSERT`` for a new
     window when ``delta`` is positive), then the counts of ``read`` are read with one
-    ``SELECT`` by primary key. Inside a caller's transaction this joins it (no
-    savepoint): the change commits or rolls back with the caller's work.
+    ``SELECT`` by primary key. Inside a caller's transaction this is a savepoint: the
+    change commits or rolls back with the caller's work, and a database error here
+    (caught by the caller) leaves the caller's transaction usable.
 
     Args:
         keys: the counters to change (at most 191 characters each).
@@ -43,7 +44,7 @@ def add_to_counters(
     """
     alias = router.db_for_write(LoginAttemptCounter)
     update = counter_update_sql(alias)
-    with transaction.atomic(using=alias, savepoint=False), connections[alias].cursor() as cursor:
+    with transaction.atomic(using=alias), connections[alias].cursor() as cursor:
         for key in sorted(set(keys)):
             cursor.execute(update, [delta, key])
             if cursor.rowcount or delta <= 0:

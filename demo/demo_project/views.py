@@ -1,11 +1,15 @@
+import os
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.template import engines
 from django.utils import timezone
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from jwtauth import RecentlyAuthenticated
 
 from .mail import captured_mail
 
@@ -20,6 +24,31 @@ class HelloView(APIView):
                 "message": f"Hello, {user.get_username()}! This came from a protected endpoint.",
                 "user": user.get_username(),
                 "server_time": timezone.now().isoformat(),
+            }
+        )
+
+
+#: The step-up window of the demo's sensitive action (seconds; jwtauth's default is 5 minutes).
+SENSITIVE_MAX_AGE_SECONDS = int(os.environ.get("DEMO_SUDO_SECONDS", "60"))
+
+
+class SensitiveView(APIView):
+    """A "dangerous" action that needs a recent password (jwtauth's step-up re-authentication).
+
+    ``RecentlyAuthenticated`` reads the access token's ``auth_time``: older than the window,
+    it answers 403 ``reauthentication_required`` with ``max_age``; the page then asks for the
+    password, posts it to ``reauthenticate/`` and retries with the new access token.
+    """
+
+    permission_classes = [IsAuthenticated, RecentlyAuthenticated(max_age=SENSITIVE_MAX_AGE_SECONDS)]
+
+    def post(self, request: Request) -> Response:
+        claims: Any = request.auth
+        return Response(
+            {
+                "message": f"Done: this needed a password confirmed in the last {SENSITIVE_MAX_AGE_SECONDS} seconds.",
+                "auth_time": claims.auth_time,
+                "amr": list(claims.amr),
             }
         )
 

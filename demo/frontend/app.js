@@ -357,6 +357,53 @@ ui.callApiButton.addEventListener("click", () =>
   }),
 );
 
+// Step-up re-authentication ("sudo mode"): POST /api/sensitive/ needs a recent password.
+const stepUp = {
+  button: $("sensitive-button"),
+  form: $("stepup-form"),
+  password: $("stepup-password"),
+  confirm: $("stepup-button"),
+  result: $("sensitive-result"),
+};
+
+async function sensitiveAction() {
+  const response = await auth.fetch(`${API}/api/sensitive/`, {
+    method: "POST",
+    headers: { Accept: "application/json" },
+  });
+  const body = await response.json().catch(() => null);
+  stepUp.result.dataset.status = String(response.status);
+  if (response.status === 403 && body?.code === "reauthentication_required") {
+    stepUp.result.textContent = `HTTP 403 reauthentication_required (max_age ${body.max_age} s): confirm your password.`;
+    stepUp.form.hidden = false;
+    stepUp.password.focus();
+    log("The action needs a recent password (403 reauthentication_required)", { event: "stepup-required" });
+    return;
+  }
+  stepUp.result.textContent = `HTTP ${response.status}\n${JSON.stringify(body, null, 2)}`;
+  log(`Sensitive action: HTTP ${response.status}`, { kind: response.ok ? "info" : "warning", event: "stepup-call" });
+}
+
+stepUp.button.addEventListener("click", () => busy(stepUp.button, sensitiveAction));
+
+stepUp.form.addEventListener("submit", (event) => {
+  event.preventDefault();
+  busy(stepUp.confirm, async () => {
+    try {
+      await auth.reauthenticate(stepUp.password.value);
+    } catch (error) {
+      stepUp.result.textContent = `Not confirmed: ${error?.code ?? error}`;
+      log(`Password not confirmed (${error?.code ?? "error"})`, { kind: "warning", event: "stepup-failed" });
+      return;
+    } finally {
+      stepUp.password.value = "";
+    }
+    stepUp.form.hidden = true;
+    log("Password confirmed: new access token with a fresh auth_time", { event: "stepup-confirmed" });
+    await sensitiveAction();
+  });
+});
+
 ui.refreshButton.addEventListener("click", () =>
   busy(ui.refreshButton, async () => {
     try {

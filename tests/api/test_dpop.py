@@ -431,3 +431,16 @@ def test_public_verify_refuses_a_bound_token_without_its_proof(api_client: APICl
         jwtauth.verify_access_token(access)
     bearer_access = login(APIClient())
     assert jwtauth.verify_access_token(bearer_access.json()["access_token"]).jkt is None
+
+
+def test_reauthenticate_keeps_the_binding(api_client: APIClient, user: Any, key: DPoPKey) -> None:
+    # Step-up in a bound session must not hand out an unbound (plain Bearer) access token.
+    reauth = "/api/auth/reauthenticate/"
+    access, _ = bound_session(api_client, key)
+    response = APIClient().post(reauth, {"password": PASSWORD}, format="json", **key.headers("POST", reauth, access))
+    assert response.status_code == 200, response.content
+    assert response.json()["token_type"] == "DPoP"
+    stepped_up = response.json()["access_token"]
+    assert jwt.decode(stepped_up, options={"verify_signature": False})["cnf"] == {"jkt": key.jkt}
+    assert APIClient().get(HELLO, **bearer(stepped_up)).status_code == 401  # useless without the key
+    assert APIClient().get(HELLO, **key.headers("GET", HELLO, stepped_up)).status_code == 200

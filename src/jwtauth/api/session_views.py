@@ -33,6 +33,7 @@ from ..sessions.service import reauthenticate_session, session_end
 from ..settings import get_settings
 from .authentication import BEARER_ERRORS, JWTAuthentication
 from .cookies import delete_refresh_cookie
+from .dpop import token_type
 from .errors import api_error
 from .parsers import StrictJSONParser, check_body_size
 from .permissions import check_recent_authentication
@@ -224,7 +225,7 @@ class ReauthenticateView(_BearerView):
     by the login throttles and leaves the session alone (no revocation: the caller holds a
     valid token and may just have mistyped).
 
-    Responses: 200 ``{"access_token", "token_type": "Bearer", "expires_in"}``; 400
+    Responses: 200 ``{"access_token", "token_type": "Bearer" or "DPoP", "expires_in"}``; 400
     ``invalid_request``; 401 ``invalid_credentials`` (wrong password) or a Bearer code;
     413; 429 ``throttled`` with ``Retry-After``; 503 ``config_invalid`` (``TOKEN_CLAIMS``).
     """
@@ -260,4 +261,5 @@ class ReauthenticateView(_BearerView):
             access = reauthenticate_session(request.auth.sid, proven, request=request._request)  # type: ignore[union-attr]
         except e.RefreshTokenRevoked:
             raise api_error(e.TokenRevoked()) from None
-        return Response({"access_token": access.token, "token_type": "Bearer", "expires_in": access.lifetime_seconds})
+        kind = token_type(request.auth.jkt)  # type: ignore[union-attr]  # a bound session's token stays DPoP
+        return Response({"access_token": access.token, "token_type": kind, "expires_in": access.lifetime_seconds})

@@ -373,7 +373,8 @@ def reauthenticate_session(
     mode") and issue an access token carrying the new ``auth_time``.
 
     The caller has checked the credential. Refresh tokens are not touched: the session's
-    ``auth_time`` and ``amr`` are what every later refresh carries.
+    ``auth_time`` and ``amr`` are what every later refresh carries. The token of a
+    DPoP-bound session is bound to the session's key (``cnf.jkt``, RFC 9449 §6.1).
 
     Returns:
         The new access token (custom claims from ``TOKEN_CLAIMS`` as at a refresh).
@@ -386,9 +387,11 @@ def reauthenticate_session(
     conf = get_settings()
     custom = custom_claims_for(conf, user, request)
     proven_at = record_reauthentication(sid, user, amr=amr)
-    if proven_at is None:
+    loaded = load_session(sid, get_user_model()) if proven_at is not None else None
+    if proven_at is None or loaded is None:
         raise RefreshTokenRevoked("session not live")
-    session = RefreshSession(pk=sid, auth_time=proven_at, amr=" ".join(amr))
+    # The session as recorded, its DPoP key included: a bound session's token stays bound.
+    session = loaded[0]
     return _issue_access(conf, sub=str(user.pk), sid=str(sid), now=proven_at, claims=custom, session=session)
 
 

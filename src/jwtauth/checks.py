@@ -50,7 +50,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.apps import apps
@@ -420,7 +420,8 @@ def check_settings(values: Mapping[str, Any] | None = None) -> list[CheckMessage
 
 def _simplejwt_window_checks(values: Mapping[str, Any]) -> list[CheckMessage]:
     until, clock = values.get("SIMPLEJWT_ACCEPT_UNTIL"), values.get("CLOCK")
-    if until is None or clock is None or clock.now() < until:
+    # An invalid value is E001's to report (the values may come unvalidated).
+    if not isinstance(until, datetime) or until.tzinfo is None or clock is None or clock.now() < until:
         return []
     return [
         Warning(

@@ -4,7 +4,7 @@ validation) is translated into each shipped language, with its hint.
 Each check id is triggered by the settings in ``TRIGGERS`` and run under
 ``translation.override``; the message (and hint) must differ from the English one. A check
 id in the source that has no trigger here fails ``test_every_check_id_is_triggered``.
-(The django-allauth integration's ``E3xx``/``W3xx`` are left out: its package keeps its own.)
+The django-allauth integration's ``E3xx``/``W3xx`` are included when allauth is installed.
 """
 
 from __future__ import annotations
@@ -52,6 +52,13 @@ def _both(*changes: Callable[[Any], None]) -> Callable[[Any], None]:
             change(settings)
 
     return apply
+
+
+def _without_login_check(settings: Any) -> None:
+    settings.JWTAUTH = {k: v for k, v in settings.JWTAUTH.items() if k != "PASSWORD_LOGIN_CHECK"}
+
+
+ALLAUTH_CHECKS = {"jwtauth.E301", "jwtauth.E302", "jwtauth.E303", "jwtauth.E304", "jwtauth.W301"}
 
 
 def _no_csrf_middleware(settings: Any) -> None:
@@ -114,6 +121,13 @@ TRIGGERS: dict[str, list[Callable[[Any], None]]] = {
         _both(_jwtauth(REFRESH_COOKIE_SAMESITE="None"), _django(CSRF_COOKIE_SAMESITE="Lax")),
         _both(_jwtauth(REFRESH_COOKIE_SAMESITE="None"), _django(CSRF_COOKIE_SECURE=False)),
     ],
+    "jwtauth.E301": [
+        _django(HEADLESS_TOKEN_STRATEGY="allauth.headless.tokens.strategies.sessions.SessionTokenStrategy")
+    ],
+    "jwtauth.E302": [_django(MIDDLEWARE=[CSRF_MIDDLEWARE])],
+    "jwtauth.E303": [_django(HEADLESS_CLIENTS=("browser",))],
+    "jwtauth.E304": [_without_login_check],
+    "jwtauth.W301": [_django(HEADLESS_CLIENTS=("app", "browser"))],
     "jwtauth.E201": [
         _django(JWTAUTH_RESOURCE_SERVER={"JWKS_URL": "http://example.com/jwks/", "ISSUER": "i", "AUDIENCE": "a"}),
         _django(JWTAUTH_RESOURCE_SERVER=[]),
@@ -122,12 +136,21 @@ TRIGGERS: dict[str, list[Callable[[Any], None]]] = {
 
 
 def _source_check_ids() -> set[str]:
-    sources = [Path(checks.__file__), PACKAGE / "settings.py", PACKAGE / "_settings_table.py"]
+    sources = [
+        Path(checks.__file__),
+        PACKAGE / "settings.py",
+        PACKAGE / "_settings_table.py",
+        PACKAGE / "contrib" / "allauth" / "checks.py",
+    ]
     return {match for path in sources for match in re.findall(r"jwtauth\.[EW]\d{3}", path.read_text())}
 
 
 def _messages(check_id: str) -> list[CheckMessage]:
     found = [*check_jwtauth(), *check_resource_server_settings()]
+    if check_id in ALLAUTH_CHECKS:
+        from jwtauth.contrib.allauth.checks import check_allauth_integration
+
+        found += check_allauth_integration()
     return [m for m in found if m.id == check_id]
 
 
@@ -152,6 +175,8 @@ def _sound_defaults(settings: Any) -> None:
 def test_each_check_message_is_translated(settings: Any, check_id: str, variant: int, language: str) -> None:
     if check_id == "jwtauth.W003":  # a valid transition, past its end: needs the "simplejwt" extra
         pytest.importorskip("rest_framework_simplejwt", reason="the simplejwt extra is not installed")
+    if check_id in ALLAUTH_CHECKS:
+        pytest.importorskip("allauth", reason="django-allauth is not installed (pip install 'jwtauth[allauth]')")
     TRIGGERS[check_id][variant](settings)
     with translation.override("en"):
         english = _messages(check_id)

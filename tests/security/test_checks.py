@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -240,3 +240,12 @@ def test_w115_key_is_secret_key(settings: Any, as_bytes: bool) -> None:
     key = settings.SECRET_KEY.encode() if as_bytes else settings.SECRET_KEY
     settings.JWTAUTH = {**settings.JWTAUTH, "REFRESH_TOKEN_SIGNING_KEY": key}
     assert ids() == ["jwtauth.W115"]
+
+
+@pytest.mark.parametrize("until", ["2020-01-01", 1577836800, datetime(2020, 1, 1)])
+def test_the_transition_window_check_leaves_an_invalid_value_to_e001(until: object) -> None:
+    """check_deployment() may run on unvalidated values: no TypeError, no W003."""
+    from jwtauth.checks import _simplejwt_window_checks
+    from jwtauth.core.clock import SystemClock
+
+    assert _simplejwt_window_checks({"SIMPLEJWT_ACCEPT_UNTIL": until, "CLOCK": SystemClock()}) == []

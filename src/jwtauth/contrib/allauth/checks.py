@@ -6,6 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning
+from django.utils.translation import gettext
 
 __all__ = ["check_allauth_integration"]
 
@@ -25,8 +26,8 @@ def check_allauth_integration(app_configs: Any = None, **kwargs: Any) -> list[Ch
     if getattr(settings, "HEADLESS_TOKEN_STRATEGY", None) != _STRATEGY:
         errors.append(
             Error(
-                "jwtauth.contrib.allauth is installed but HEADLESS_TOKEN_STRATEGY is not its strategy.",
-                hint=f'Set HEADLESS_TOKEN_STRATEGY = "{_STRATEGY}".',
+                gettext("jwtauth.contrib.allauth is installed but HEADLESS_TOKEN_STRATEGY is not its strategy."),
+                hint=gettext('Set HEADLESS_TOKEN_STRATEGY = "%(strategy)s".') % {"strategy": _STRATEGY},
                 id="jwtauth.E301",
             )
         )
@@ -36,9 +37,12 @@ def check_allauth_integration(app_configs: Any = None, **kwargs: Any) -> list[Ch
     ):
         errors.append(
             Error(
-                "jwtauth.contrib.allauth needs its middleware, placed after CsrfViewMiddleware, "
-                "to set the refresh and CSRF cookies.",
-                hint=f'Add "{_MIDDLEWARE}" to MIDDLEWARE after "{_CSRF_MIDDLEWARE}".',
+                gettext(
+                    "jwtauth.contrib.allauth needs its middleware, placed after CsrfViewMiddleware, "
+                    "to set the refresh and CSRF cookies."
+                ),
+                hint=gettext('Add "%(middleware)s" to MIDDLEWARE after "%(csrf)s".')
+                % {"middleware": _MIDDLEWARE, "csrf": _CSRF_MIDDLEWARE},
                 id="jwtauth.E302",
             )
         )
@@ -46,8 +50,10 @@ def check_allauth_integration(app_configs: Any = None, **kwargs: Any) -> list[Ch
     if "app" not in clients:
         errors.append(
             Error(
-                "jwtauth.contrib.allauth works with allauth headless's app client, which HEADLESS_CLIENTS leaves out.",
-                hint='Set HEADLESS_CLIENTS = ("app",).',
+                gettext(
+                    "jwtauth.contrib.allauth works with allauth headless's app client, which HEADLESS_CLIENTS leaves out."
+                ),
+                hint=gettext('Set HEADLESS_CLIENTS = ("app",).'),
                 id="jwtauth.E303",
             )
         )
@@ -55,18 +61,22 @@ def check_allauth_integration(app_configs: Any = None, **kwargs: Any) -> list[Ch
     if login_check is None:
         errors.append(
             Error(
-                "jwtauth's login/ checks a password only, so an account with an allauth second factor "
-                "(or an e-mail address still to verify) could sign in there without it.",
-                hint=f'Set JWTAUTH["PASSWORD_LOGIN_CHECK"] = "{_LOGIN_CHECK}".',
+                gettext(
+                    "jwtauth's login/ checks a password only, so an account with an allauth second factor "
+                    "(or an e-mail address still to verify) could sign in there without it."
+                ),
+                hint=gettext('Set JWTAUTH["PASSWORD_LOGIN_CHECK"] = "%(check)s".') % {"check": _LOGIN_CHECK},
                 id="jwtauth.E304",
             )
         )
     if "browser" in clients:
         errors.append(
             Warning(
-                "allauth headless's browser client is enabled: a login through it ends in Django's session "
-                "cookie, not in a jwtauth session, so jwtauth's revocation and refresh rules do not cover it.",
-                hint='Set HEADLESS_CLIENTS = ("app",) unless you mean to offer both.',
+                gettext(
+                    "allauth headless's browser client is enabled: a login through it ends in Django's session "
+                    "cookie, not in a jwtauth session, so jwtauth's revocation and refresh rules do not cover it."
+                ),
+                hint=gettext('Set HEADLESS_CLIENTS = ("app",) unless you mean to offer both.'),
                 id="jwtauth.W301",
             )
         )

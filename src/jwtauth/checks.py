@@ -40,6 +40,7 @@ Deployment (how jwtauth sits in the project):
 ``jwtauth.W115``   an explicit signing key equal to ``SECRET_KEY``
 ``jwtauth.W116``   CORS settings without django-cors-headers installed and first
 ``jwtauth.W117``   a ``SameSite=None`` refresh cookie, but ``csrftoken`` is not ``SameSite=None; Secure``
+``jwtauth.W118``   DPoP with ``ATOMIC_REQUESTS`` and the proofs' replay records in the database
 =================  ===========================================================
 
 Resource server: ``jwtauth.E201``, ``JWTAUTH_RESOURCE_SERVER`` is set but invalid
@@ -436,8 +437,37 @@ def _simplejwt_window_checks(values: Mapping[str, Any]) -> list[CheckMessage]:
     ]
 
 
+def _dpop_replay_checks(values: Mapping[str, Any]) -> list[CheckMessage]:
+    if values.get("DPOP") not in ("optional", "required"):
+        return []
+    databases = getattr(settings, "DATABASES", {}) or {}
+    atomic = sorted(alias for alias, database in databases.items() if database.get("ATOMIC_REQUESTS"))
+    alias = values.get("REVOCATION_CACHE")
+    caches = getattr(settings, "CACHES", {}) or {"default": {"BACKEND": _LOCAL_CACHES[0]}}
+    backend = caches.get(alias, {}).get("BACKEND", "") if isinstance(alias, str) else ""
+    if not atomic or (alias is not None and backend not in (*_LOCAL_CACHES, *_DUMMY_CACHES)):
+        return []
+    # The replay record of a proof is written in the request's transaction: an error answer
+    # (DRF marks the transaction for rollback) undoes it, and the proof can be sent again.
+    return [
+        Warning(
+            gettext(
+                "DPoP is on and DATABASES[%(alias)s] has ATOMIC_REQUESTS, but DPoP proofs are remembered in "
+                "the database (REVOCATION_CACHE is not a shared cache): a request that ends in an error rolls "
+                "its proof's record back, so that proof can be replayed."
+            )
+            % {"alias": repr(atomic[0])},
+            hint=gettext(
+                "Point JWTAUTH['REVOCATION_CACHE'] at a shared cache (Redis), whose writes no transaction "
+                "undoes, or turn ATOMIC_REQUESTS off."
+            ),
+            id="jwtauth.W118",
+        )
+    ]
+
+
 def check_deployment(values: Mapping[str, Any] | None = None) -> list[CheckMessage]:
-    """Insecure or self-defeating deployment settings (E101, W101 to W115)."""
+    """Insecure or self-defeating deployment settings (E101, W101 to W118)."""
     if values is None:
         values, _problems = validate()
     return [
@@ -447,6 +477,7 @@ def check_deployment(values: Mapping[str, Any] | None = None) -> list[CheckMessa
         *_csrf_checks(),
         *_cookie_and_key_checks(values),
         *_simplejwt_window_checks(values),
+        *_dpop_replay_checks(values),
     ]
 
 

@@ -13,6 +13,7 @@ from rest_framework.test import APIClient
 
 from tests.api.helpers import COOKIE, PASSWORD_CHANGE, REFRESH, bearer, csrf_headers, login
 from tests.conftest import PASSWORD, FakeClock
+from tests.dpop_helpers import DPoPKey
 
 # Transactional: under a test-case transaction DRF's set_rollback() would hit the test's
 # own atomic block, not a request's.
@@ -20,6 +21,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 LOGIN_URL = "/api/auth/login/"
 REAUTH = "/api/auth/reauthenticate/"
+STRICT_SUDO = "/api/sudo/strict/"
 TIGHT = {"ip": "3/min", "account": "3/min"}
 
 
@@ -75,3 +77,23 @@ def test_reuse_still_revokes_the_family(
     assert api_client.post(REFRESH, **csrf_headers(api_client)).json()["code"] == "refresh_token_revoked"
     access = rotated.json()["access_token"]
     assert APIClient().get("/api/auth/user/", **bearer(access)).json()["code"] == "token_revoked"
+
+
+@pytest.mark.jwtauth_settings(DPOP="optional")
+def test_a_dpop_proof_answered_with_an_error_cannot_be_replayed(
+    revocation_mode: str, api_client: APIClient, user: Any, clock: FakeClock
+) -> None:
+    """The proof's replay record must outlive the rollback of an error answer. In the
+    database it cannot (the request's transaction holds it): jwtauth.W118 says so."""
+    if revocation_mode == "database":
+        pytest.skip("replay records in the database roll back with the request: system check jwtauth.W118")
+    key = DPoPKey(clock)
+    login_proof = key.proof("POST", LOGIN_URL)
+    credentials = {"username": "alice", "password": PASSWORD}
+    logged_in = api_client.post(LOGIN_URL, credentials, format="json", HTTP_DPOP=login_proof)
+    access = logged_in.json()["access_token"]
+    clock.advance(120)  # past the strict view's max_age: it answers 403
+    headers = key.headers("POST", STRICT_SUDO, access)
+    assert APIClient().post(STRICT_SUDO, {}, format="json", **headers).status_code == 403
+    replayed = APIClient().post(STRICT_SUDO, {"another": "body"}, format="json", **headers)
+    assert replayed.status_code == 401 and replayed.json()["code"] == "invalid_dpop_proof"

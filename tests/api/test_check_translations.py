@@ -10,6 +10,7 @@ The django-allauth integration's ``E3xx``/``W3xx`` are included when allauth is 
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -52,6 +53,12 @@ def _both(*changes: Callable[[Any], None]) -> Callable[[Any], None]:
             change(settings)
 
     return apply
+
+
+def _atomic_requests(settings: Any) -> None:
+    with warnings.catch_warnings():  # "Overriding setting DATABASES": only the check reads it here
+        warnings.simplefilter("ignore")
+        settings.DATABASES = {alias: {**db, "ATOMIC_REQUESTS": True} for alias, db in settings.DATABASES.items()}
 
 
 def _without_login_check(settings: Any) -> None:
@@ -121,6 +128,7 @@ TRIGGERS: dict[str, list[Callable[[Any], None]]] = {
         _both(_jwtauth(REFRESH_COOKIE_SAMESITE="None"), _django(CSRF_COOKIE_SAMESITE="Lax")),
         _both(_jwtauth(REFRESH_COOKIE_SAMESITE="None"), _django(CSRF_COOKIE_SECURE=False)),
     ],
+    "jwtauth.W118": [_both(_jwtauth(DPOP="optional", REVOCATION_CACHE=None), _atomic_requests)],
     "jwtauth.E301": [
         _django(HEADLESS_TOKEN_STRATEGY="allauth.headless.tokens.strategies.sessions.SessionTokenStrategy")
     ],

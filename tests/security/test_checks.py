@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -119,6 +120,27 @@ def test_w117_cross_site_needs_a_cross_site_csrf_cookie(
 
 def test_w117_not_for_same_site_refresh_cookies() -> None:
     assert "jwtauth.W117" not in ids()
+
+
+@pytest.mark.parametrize(
+    ("dpop", "atomic", "revocation_cache", "expected"),
+    [
+        ("optional", True, "local", True),
+        ("required", True, None, True),
+        ("optional", True, "default", False),  # Redis: the record is outside any transaction
+        ("optional", False, "local", False),
+        ("off", True, "local", False),
+    ],
+)
+def test_w118_dpop_replay_records_under_atomic_requests(
+    settings: Any, dpop: str, atomic: bool, revocation_cache: str | None, expected: bool
+) -> None:
+    settings.CACHES = {**REDIS, "local": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    with warnings.catch_warnings():  # "Overriding setting DATABASES": only the check reads it here
+        warnings.simplefilter("ignore")
+        settings.DATABASES = {alias: {**db, "ATOMIC_REQUESTS": atomic} for alias, db in settings.DATABASES.items()}
+    settings.JWTAUTH = {**settings.JWTAUTH, "DPOP": dpop, "REVOCATION_CACHE": revocation_cache}
+    assert ("jwtauth.W118" in ids()) is expected
 
 
 def test_e005_csrf_middleware_missing(settings: Any) -> None:

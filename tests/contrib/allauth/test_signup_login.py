@@ -138,3 +138,20 @@ def test_a_bad_authorization_header_counts_as_anonymous(app: AppClient, authoriz
     response = app.call("GET", "/auth/session", Authorization=authorization)
     assert response.status_code == 401
     assert response.body["meta"]["is_authenticated"] is False
+
+
+@pytest.mark.jwtauth_settings(
+    REFRESH_COOKIE_PARTITIONED=True, REFRESH_COOKIE_SAMESITE="None", REFRESH_COOKIE_SECURE=True
+)
+def test_partitioned_cookies_after_an_allauth_login(app: AppClient, verified_user: Any, settings: Any) -> None:
+    # A cross-site front end in a browser that blocks third-party cookies keeps only
+    # partitioned ones: csrftoken must be partitioned too, or refresh/ fails csrf_failed.
+    settings.CSRF_COOKIE_SAMESITE, settings.CSRF_COOKIE_SECURE = "None", True
+    response = app.call("POST", "/auth/login", {"email": verified_user.email, "password": PASSWORD})
+    assert response.status_code == 200, response.body
+    assert response.cookies["jwtauth_refresh"].get("partitioned")
+    assert response.cookies[settings.CSRF_COOKIE_NAME].get("partitioned")
+    assert app.refresh().status_code == 200
+    logout = app.call("DELETE", "/auth/session")
+    assert logout.cookies["jwtauth_refresh"].value == ""
+    assert logout.cookies["jwtauth_refresh"].get("partitioned")

@@ -66,10 +66,12 @@ class AllauthSessionMiddleware:
         if cookie is False:
             delete_refresh_cookie(response, request, namespace=_JWTAUTH_NAMESPACE)
         elif cookie is not True:
-            set_refresh_cookie(response, request, cookie, namespace=_JWTAUTH_NAMESPACE)
             # allauth's app client suppresses the CSRF cookie Django's login() rotated;
-            # jwtauth's session needs it to match the csrf_token in the body.
+            # jwtauth's session needs it to match the csrf_token in the body. Asked for
+            # first, so that with REFRESH_COOKIE_PARTITIONED setting the refresh cookie
+            # writes csrftoken partitioned too (an unpartitioned one is dropped cross-site).
             request.META["CSRF_COOKIE_NEEDS_UPDATE"] = True
+            set_refresh_cookie(response, request, cookie, namespace=_JWTAUTH_NAMESPACE)
         response["Cache-Control"] = "no-store"
         response["Pragma"] = "no-cache"
         return response

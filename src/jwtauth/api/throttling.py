@@ -207,12 +207,22 @@ class _DatabaseStore:
         return add_to_counters(keys, delta, expires_at=get_settings().clock.now() + timeout, read=read)
 
 
+#: Cache object attribute: the store built for it (Django keeps one cache object per alias
+#: and thread, so each thread reuses its own redis-py client).
+_STORE_ATTR = "_jwtauth_throttle_store"
+
+
 def _store() -> _Store:
     cache = caches[get_settings().login_throttle_cache]
-    # A process-local cache would let each worker count alone: use the database.
-    if isinstance(cache, LocMemCache):
-        return _DatabaseStore()
-    return (_redis_store(cache) if type(cache) is RedisCache else None) or _CacheStore(cache)
+    store: _Store | None = cache.__dict__.get(_STORE_ATTR)
+    if store is None:
+        # A process-local cache would let each worker count alone: use the database.
+        if isinstance(cache, LocMemCache):
+            store = _DatabaseStore()
+        else:
+            store = (_redis_store(cache) if type(cache) is RedisCache else None) or _CacheStore(cache)
+        cache.__dict__[_STORE_ATTR] = store
+    return store
 
 
 @dataclass(slots=True)

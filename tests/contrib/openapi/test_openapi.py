@@ -66,7 +66,7 @@ def test_error_codes_per_status(schema: dict[str, Any]) -> None:
     expected = {
         "400": ["invalid_request", "parse_error"],
         "401": ["invalid_credentials", "invalid_dpop_proof", "use_dpop_nonce"],
-        "403": ["csrf_failed"],
+        "403": ["login_flow_required", "csrf_failed"],
         "413": ["request_too_large"],
         "415": ["unsupported_media_type"],
         "429": ["throttled"],

@@ -199,3 +199,20 @@ def test_logout_all_and_session_delete_can_require_it(api_client: APIClient, use
     fresh = reauth(access).json()["access_token"]
     assert APIClient().delete(f"{SESSIONS}{other.pk}/", **bearer(fresh)).status_code == 204
     assert APIClient().post(LOGOUT_ALL, **bearer(fresh)).status_code == 200  # {"revoked": n}
+
+
+@pytest.mark.parametrize("ended", ["expired", "past SESSION_MAX_LIFETIME"])
+def test_reauthenticate_on_an_ended_session(api_client: APIClient, user: Any, settings: Any, ended: str) -> None:
+    """A session whose refresh token expired, or that outlived SESSION_MAX_LIFETIME, gets
+    no new auth_time and no new access token: it has ended, whatever its access tokens say."""
+    from datetime import timedelta
+
+    settings.JWTAUTH = {**settings.JWTAUTH, "STATELESS_ACCESS_TOKENS": True}
+    access = login(api_client).json()["access_token"]
+    if ended == "expired":
+        RefreshSession.objects.update(expires_at=START - timedelta(seconds=1))
+    else:
+        RefreshSession.objects.update(created_at=START - timedelta(days=31))
+    response = reauth(access)
+    assert (response.status_code, response.json()["code"]) == (401, "token_revoked")
+    assert RefreshSession.objects.get().auth_time == START

@@ -356,13 +356,19 @@ def record_reauthentication(
 
     Returns:
         The recorded ``auth_time``, or ``None`` when the session is not live (revoked,
-        or not this user's): nothing was changed.
+        expired, past ``SESSION_MAX_LIFETIME``, or not this user's): nothing was changed.
     """
     now = _now()
     proven_at = now if auth_time is None else min(auth_time, now)
-    updated = RefreshSession.objects.filter(pk=sid, user_id=user.pk, revoked_at__isnull=True).update(
-        auth_time=proven_at, amr=" ".join(amr)
-    )
+    # Live: not revoked, not expired, not past SESSION_MAX_LIFETIME. An ended session
+    # gains nothing from a new auth_time: its next refresh/ is refused anyway.
+    updated = RefreshSession.objects.filter(
+        pk=sid,
+        user_id=user.pk,
+        revoked_at__isnull=True,
+        expires_at__gt=now,
+        created_at__gt=now - get_settings().session_max_lifetime,
+    ).update(auth_time=proven_at, amr=" ".join(amr))
     return proven_at if updated else None
 
 
@@ -381,7 +387,7 @@ def reauthenticate_session(
 
     Raises:
         RefreshTokenRevoked (``refresh_token_revoked``): the session is not live (revoked
-            meanwhile, or not this user's).
+            meanwhile, expired, past ``SESSION_MAX_LIFETIME``, or not this user's).
         ConfigInvalid (``config_invalid``): ``TOKEN_CLAIMS`` returned unusable claims.
     """
     conf = get_settings()

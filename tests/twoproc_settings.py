@@ -23,4 +23,4 @@ CACHES = {
         "OPTIONS": {"socket_timeout": 2, "socket_connect_timeout": 2},
     }
 }
-JWTAUTH = {"REVOCATION_CACHE": "default", "REVOCATION_CACHE_FAILURE": "reject"}
+JWTAUTH = {**JWTAUTH, "REVOCATION_CACHE": "default", "REVOCATION_CACHE_FAILURE": "reject"}  # noqa: F405

@@ -89,6 +89,7 @@ def test_off_mode_ignores_dpop(api_client: APIClient, user: Any, key: DPoPKey) -
         ({"iat_offset": 61}, "future iat"),
         ({"header": {"typ": None}}, "missing typ"),
         ({"header": {"typ": "JWT"}}, "wrong typ"),
+        ({"jti": "\ud800"}, "a jti that is no Unicode text (it was a 500 when hashed for the replay cache)"),
     ],
 )
 def test_login_with_bad_proof(

@@ -63,6 +63,13 @@ def test_oversized_body_at_cookie_endpoints_is_413(api_client: APIClient, user: 
     assert RefreshSession.objects.get().revoked_at is None
 
 
+def test_nul_in_the_user_agent_is_replaced_not_a_500(api_client: APIClient, user: Any) -> None:
+    # PostgreSQL refuses NUL in text (a DataError, so a 500); runserver and some WSGI servers pass it on.
+    response = login(api_client, HTTP_USER_AGENT="evil\x00agent")
+    assert response.status_code == 200
+    assert RefreshSession.objects.get().user_agent == "evil\ufffdagent"
+
+
 def test_duplicate_refresh_cookie_uses_the_first_one(api_client: APIClient, user: Any) -> None:
     response = login(api_client)
     live = response.cookies[COOKIE].value

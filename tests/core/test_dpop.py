@@ -254,7 +254,7 @@ def test_missing_claim(claim: str) -> None:
         verify(make_proof(drop=(claim,)))
 
 
-@pytest.mark.parametrize("jti", ["", 5, "x" * 257])
+@pytest.mark.parametrize("jti", ["", 5, "x" * 257, "\ud800"])
 def test_bad_jti(jti: Any) -> None:
     with pytest.raises(DPoPProofInvalid, match="jti"):
         verify(make_proof(jti=jti))

@@ -154,6 +154,10 @@ def _string_claim(claims: Mapping[str, object], name: str) -> str:
     value = claims.get(name)
     if not isinstance(value, str) or not value:
         raise DPoPProofInvalid(f"{name} missing or not a string")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate from a \uD800-style JSON escape (RFC 8259 §8.2)
+        raise DPoPProofInvalid(f"{name} is not valid Unicode") from None
     return value
 
 

@@ -154,7 +154,8 @@ def start_session(
 
     Args:
         user: an authenticated, active user.
-        user_agent: the client's ``User-Agent`` (truncated to 512 characters).
+        user_agent: the client's ``User-Agent`` (truncated to 512 characters; a NUL,
+            which PostgreSQL cannot store, becomes U+FFFD).
         ip_address: the client's IP address, or ``None``.
         request: the login request, or ``None`` (handed to ``TOKEN_CLAIMS``).
         amr: how the user proved who they are (RFC 8176 values; ``("pwd",)`` for a
@@ -185,7 +186,7 @@ def start_session(
         last_used_at=now,
         expires_at=min(now + conf.refresh.lifetime, session_end),
         jti_hash=hash_jti(jti),
-        user_agent=user_agent[:_USER_AGENT_MAX],
+        user_agent=user_agent[:_USER_AGENT_MAX].replace("\x00", "\ufffd"),
         ip_address=ip_address,
         auth_time=proven_at if has_proven_credential else None,
         amr=" ".join(amr),

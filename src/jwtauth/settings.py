@@ -90,28 +90,28 @@ def _named(parse: Any, name: str) -> Any:
     return wrapped
 
 
-def _claims_hook(value: object) -> Callable[[Any, Any], object]:
-    hook = value
-    if isinstance(value, str) and value:
-        try:
-            hook = import_string(value)
-        except Exception:  # ImportError, or the module itself failing to import
-            hook = None
-    if not callable(hook):
-        raise Invalid(gettext("None or a dotted path to a callable (user, request) -> mapping of claims"))
-    return hook
+def _dotted_callable(expected: str) -> Callable[[object], Callable[..., object]]:
+    """A validator: a callable, or the dotted path of one; ``expected`` (marked with
+    ``gettext_noop``) says what, translated when the value is refused."""
+
+    def validate(value: object) -> Callable[..., object]:
+        target = value
+        if isinstance(value, str) and value:
+            try:
+                target = import_string(value)
+            except Exception:  # ImportError, or the module itself failing to import
+                target = None
+        if not callable(target):
+            raise Invalid(gettext(expected))
+        return target
+
+    return validate
 
 
-def _login_check(value: object) -> Callable[[Any], object]:
-    check = value
-    if isinstance(value, str) and value:
-        try:
-            check = import_string(value)
-        except Exception:  # ImportError, or the module itself failing to import
-            check = None
-    if not callable(check):
-        raise Invalid(gettext("None or a dotted path to a callable (user) -> bool"))
-    return check
+_claims_hook = _dotted_callable(
+    gettext_noop("None or a dotted path to a callable (user, request) -> mapping of claims")
+)
+_login_check = _dotted_callable(gettext_noop("None or a dotted path to a callable (user) -> bool"))
 
 
 #: The verifier refuses longer tokens (jwtauth.core.jws.MAX_TOKEN_LENGTH).

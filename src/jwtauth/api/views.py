@@ -35,7 +35,7 @@ from ..core.errors import (
     UserInactive,
 )
 from ..sessions.receivers import password_upgrades_allowed
-from ..sessions.service import refresh_session, revoke_refresh_token
+from ..sessions.service import LoginResult, refresh_session, revoke_refresh_token
 from ..settings import get_settings
 from .authentication import BEARER_ERRORS, JWTAuthentication
 from .cookies import (
@@ -249,17 +249,23 @@ class LoginView(_CookieView):
         with transaction.atomic():
             attempt.release()
             result = start_login(user, request, dpop_jkt=dpop_jkt)
-        response = Response(
-            {
-                "access_token": result.access.token,
-                "token_type": token_type(dpop_jkt),
-                "expires_in": result.access.lifetime_seconds,
-                "csrf_token": get_token(request._request),
-                "user": serialize_user(user),
-            }
-        )
-        set_refresh_cookie(response, request._request, result.refresh)
-        return response
+        return _login_response(request, result, dpop_jkt)
+
+
+def _login_response(request: Request, result: LoginResult, dpop_jkt: str | None) -> Response:
+    """``login/``'s answer for a new session: the tokens, the CSRF token bound to the new
+    session, the user, and the refresh cookie."""
+    response = Response(
+        {
+            "access_token": result.access.token,
+            "token_type": token_type(dpop_jkt),
+            "expires_in": result.access.lifetime_seconds,
+            "csrf_token": get_token(request._request),
+            "user": serialize_user(result.session.user),
+        }
+    )
+    set_refresh_cookie(response, request._request, result.refresh)
+    return response
 
 
 class RefreshView(_CookieView):
@@ -355,17 +361,7 @@ class RefreshView(_CookieView):
         except JWTAuthError as err:
             response = self.handle_exception(api_error(err))
         else:
-            user = result.session.user
-            response = Response(
-                {
-                    "access_token": result.access.token,
-                    "token_type": token_type(dpop_jkt),
-                    "expires_in": result.access.lifetime_seconds,
-                    "csrf_token": get_token(request._request),
-                    "user": serialize_user(user),
-                }
-            )
-            set_refresh_cookie(response, request._request, result.refresh)
+            response = _login_response(request, result, dpop_jkt)
         if cookie_name is not None and response.status_code in (200, 401):
             response.delete_cookie(cookie_name)  # exchanged, or of no use any more
         return response

@@ -125,3 +125,27 @@ def test_mail_server_down_during_password_reset_is_a_503(verified_user: Any, mai
     assert response.status_code == 503
     assert response.body["errors"][0]["code"] == "email_unavailable"
     assert app.refresh().status_code == 200  # nothing was reset or revoked
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [("/auth/login", "password"), ("/auth/signup", "password"), ("/auth/reauthenticate", "password")],
+)
+def test_a_lone_surrogate_in_a_password_is_a_400_not_a_500(verified_user: Any, path: str, field: str) -> None:
+    # JSON may escape half a surrogate pair ("\ud800"); Django's hashers cannot encode it.
+    app = login(verified_user) if path == "/auth/reauthenticate" else AppClient()
+    data = {"email": verified_user.email if path == "/auth/login" else "frank@example.com", field: "long enough \ud800"}
+    headers = {"Authorization": f"Bearer {app.access_token}"} if app.access_token else {}
+    response = app.call("POST", path, data, **headers)
+    assert response.status_code == 400
+    assert response.body == {
+        "status": 400,
+        "errors": [
+            {
+                "message": "Surrogate characters are not allowed: U+D800.",
+                "code": "surrogate_characters_not_allowed",
+                "param": field,
+            }
+        ],
+    }
+    assert RefreshSession.objects.filter(revoked_at__isnull=True).count() == (1 if app.access_token else 0)

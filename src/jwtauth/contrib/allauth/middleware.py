@@ -11,6 +11,9 @@ Place it after ``django.middleware.csrf.CsrfViewMiddleware`` (system check
   ``csrftoken`` cookie that matches the ``csrf_token`` in the body;
 - expires the refresh cookie after allauth's logout;
 - marks every response carrying a token ``Cache-Control: no-store`` (RFC 6749 §5.1);
+- answers a JSON body holding a lone surrogate (``"\\ud800"``, which JSON may escape but
+  Django's password hashers cannot encode) with 400 in allauth's error shape before
+  allauth runs, instead of a 500;
 - answers an e-mail backend failure (SMTP error, connection refused or timed out) while
   allauth sends a verification, reset or login-code mail with 503 in allauth's error shape
   and ``Retry-After``, instead of a 500. With ``ATOMIC_REQUESTS`` the request's writes (a
@@ -19,6 +22,7 @@ Place it after ``django.middleware.csrf.CsrfViewMiddleware`` (system check
 
 from __future__ import annotations
 
+import json
 import logging
 import smtplib
 from collections.abc import Callable
@@ -26,6 +30,8 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponseBase, JsonResponse
 from django.utils.translation import gettext
+from rest_framework.exceptions import ValidationError
+from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
 from ...api.cookies import delete_refresh_cookie, set_refresh_cookie
 from ...api.csrf import enforce_trusted_origin
@@ -44,6 +50,36 @@ _MAIL_RETRY_AFTER_SECONDS = 30
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 #: jwtauth's URL namespace, for the refresh cookie's Path on allauth's responses.
 _JWTAUTH_NAMESPACE = "jwtauth"
+
+
+def _surrogate_error(request: HttpRequest) -> JsonResponse | None:
+    """allauth's 400 for a JSON body with a lone surrogate in a string, else ``None``."""
+    try:
+        data = json.loads(request.body)
+    except ValueError:  # not JSON (or not UTF-8): allauth answers it
+        return None
+    if not isinstance(data, dict):
+        return None
+    for param, value in data.items():
+        try:
+            for text in _strings(value):
+                ProhibitSurrogateCharactersValidator()(text)
+        except ValidationError as err:
+            detail = err.detail[0] if isinstance(err.detail, list) else err.detail
+            error = {"message": str(detail), "code": getattr(detail, "code", "invalid"), "param": param}
+            return JsonResponse({"status": 400, "errors": [error]}, status=400)
+    return None
+
+
+def _strings(value: object) -> list[str]:
+    """Every string value in a parsed JSON value, depth first."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [text for item in value.values() for text in _strings(item)]
+    if isinstance(value, list):
+        return [text for item in value for text in _strings(item)]
+    return []
 
 
 def _is_app_client_view(request: HttpRequest) -> bool:
@@ -83,7 +119,7 @@ class AllauthSessionMiddleware:
             enforce_trusted_origin(request)
         except JWTAuthError as err:
             return JsonResponse({"detail": message_for(err), "code": err.code}, status=err.status)
-        return None
+        return _surrogate_error(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponseBase | None:
         if not isinstance(exception, _MAIL_ERRORS) or not _is_app_client_view(request):

@@ -88,7 +88,7 @@ def _operation(path: str, method: str, op: Mapping[str, Any], components: Mappin
     out += [f"Authentication: {_auth(op)}.", ""]
     for parameter in op.get("parameters", ()):
         out += [
-            f"Path parameter `{parameter['name']}` ({_type(parameter.get('schema', {}))}): "
+            f"{parameter['in'].capitalize()} parameter `{parameter['name']}` ({_type(parameter.get('schema', {}))}): "
             f"{_cell(parameter.get('description', ''))}".rstrip(": "),
             "",
         ]

@@ -183,3 +183,15 @@ def test_refresh_takes_a_simplejwt_token_only_during_the_transition(settings: An
 
 def test_refresh_has_no_body_without_the_transition(schema: dict[str, Any]) -> None:
     assert "requestBody" not in schema["paths"]["/api/auth/refresh/"]["post"]
+
+
+def test_every_401_documents_its_challenge(schema: dict[str, Any]) -> None:
+    """RFC 6750 §3 / RFC 9110 §15.5.2: each 401 the schema lists carries WWW-Authenticate."""
+    missing = [
+        f"{method.upper()} {path}"
+        for path, operations in schema["paths"].items()
+        for method, operation in operations.items()
+        if "401" in operation.get("responses", {})
+        and "WWW-Authenticate" not in operation["responses"]["401"].get("headers", {})
+    ]
+    assert missing == []

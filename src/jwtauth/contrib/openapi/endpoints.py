@@ -62,6 +62,9 @@ _SESSION = _object(
 
 
 def _bearer_view(target: type, method: str, **schema: Any) -> Any:
+    # Every 401 of these endpoints carries the Bearer (or DPoP) challenge.
+    challenge = _header("WWW-Authenticate", [401], "An RFC 6750 Bearer challenge (DPoP, RFC 9449, when bound).")
+    schema["parameters"] = [*schema.get("parameters", []), challenge]
     return extend_schema_view(**{method: extend_schema(tags=["sessions"], **schema)})(
         type(target.__name__, (target,), {})
     )
@@ -175,7 +178,7 @@ class _ReauthenticateSchema(OpenApiViewExtension):
         ok = _object(
             {
                 "access_token": {**_STRING, "description": "A new access token whose auth_time is now."},
-                "token_type": {"type": "string", "enum": ["Bearer"]},
+                "token_type": {"type": "string", "enum": ["Bearer", "DPoP"]},
                 "expires_in": {"type": "integer", "description": "Seconds until the access token expires."},
             }
         )

@@ -11,7 +11,7 @@ from django.core import mail
 
 from jwtauth.sessions.models import RefreshSession
 
-from .conftest import NEW_PASSWORD, PASSWORD, AppClient, last_mail_link
+from .conftest import APP, NEW_PASSWORD, PASSWORD, AppClient, last_mail_link
 
 pytest.importorskip("allauth", reason="django-allauth is not installed (pip install 'jwtauth[allauth]')")
 
@@ -149,3 +149,27 @@ def test_a_lone_surrogate_in_a_password_is_a_400_not_a_500(verified_user: Any, p
         ],
     }
     assert RefreshSession.objects.filter(revoked_at__isnull=True).count() == (1 if app.access_token else 0)
+
+
+@pytest.mark.parametrize("body", [b"{not json", b"[1, 2]", b'"text"', b"\xff\xfe"])
+def test_a_body_that_is_not_a_json_object_gets_allauths_error_shape(db: None, body: bytes) -> None:
+    """allauth itself answers these with an empty 400; the client gets its documented shape."""
+    from django.test import Client
+
+    response = Client().post(APP + "/auth/login", body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json() == {
+        "status": 400,
+        "errors": [{"message": "The request body must be a JSON object.", "code": "invalid_json"}],
+    }
+
+
+def test_a_body_over_the_upload_limit_is_a_413_in_allauths_shape(db: None, settings: Any) -> None:
+    from django.test import Client
+
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+    response = Client().post(
+        APP + "/auth/login", {"email": "a@example.com", "password": "x" * 2048}, "application/json"
+    )
+    assert response.status_code == 413
+    assert response.json()["errors"][0]["code"] == "request_too_large"

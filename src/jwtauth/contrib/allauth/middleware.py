@@ -28,6 +28,7 @@ import smtplib
 from collections.abc import Callable
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponseBase, JsonResponse
 from django.utils.translation import gettext
 from rest_framework.exceptions import ValidationError
@@ -52,10 +53,19 @@ _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 _JWTAUTH_NAMESPACE = "jwtauth"
 
 
+def _allauth_error(status: int, message: str, code: str) -> JsonResponse:
+    """An error in allauth's documented shape: ``{"status", "errors": [{"message", "code"}]}``."""
+    return JsonResponse({"status": status, "errors": [{"message": message, "code": code}]}, status=status)
+
+
 def _surrogate_error(request: HttpRequest) -> JsonResponse | None:
-    """allauth's 400 for a JSON body with a lone surrogate in a string, else ``None``."""
+    """allauth's 400 for a JSON body with a lone surrogate in a string, a 413 in allauth's
+    shape for a body over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` (Django would answer an HTML
+    400), else ``None``."""
     try:
         data = json.loads(request.body)
+    except RequestDataTooBig:
+        return _allauth_error(413, gettext("The request body is too large."), "request_too_large")
     except ValueError:  # not JSON (or not UTF-8): allauth answers it
         return None
     if not isinstance(data, dict):
@@ -96,6 +106,10 @@ class AllauthSessionMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         setattr(request, MIDDLEWARE_MARK, True)
         response = self.get_response(request)
+        if response.status_code == 400 and not getattr(response, "content", b"x") and _is_app_client_view(request):
+            # allauth answers a body that is not a JSON object with an empty 400: give the
+            # client its documented error shape instead.
+            response = _allauth_error(400, gettext("The request body must be a JSON object."), "invalid_json")
         cookie = pending_cookie(request)
         if cookie is None:
             return response

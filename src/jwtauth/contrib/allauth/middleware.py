@@ -29,7 +29,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpRequest, HttpResponseBase, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.utils.translation import gettext
 from rest_framework.exceptions import ValidationError
 from rest_framework.validators import ProhibitSurrogateCharactersValidator
@@ -53,12 +53,13 @@ _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 _JWTAUTH_NAMESPACE = "jwtauth"
 
 
-def _allauth_error(status: int, message: str, code: str) -> JsonResponse:
-    """An error in allauth's documented shape: ``{"status", "errors": [{"message", "code"}]}``."""
-    return JsonResponse({"status": status, "errors": [{"message": message, "code": code}]}, status=status)
+def _allauth_error(status: int, message: str, code: str, param: str | None = None) -> JsonResponse:
+    """An error in allauth's documented shape: ``{"status", "errors": [{"message", "code"[, "param"]}]}``."""
+    error = {"message": message, "code": code} if param is None else {"message": message, "code": code, "param": param}
+    return JsonResponse({"status": status, "errors": [error]}, status=status)
 
 
-def _surrogate_error(request: HttpRequest) -> JsonResponse | None:
+def _body_error(request: HttpRequest) -> JsonResponse | None:
     """allauth's 400 for a JSON body with a lone surrogate in a string, a 413 in allauth's
     shape for a body over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` (Django would answer an HTML
     400), else ``None``."""
@@ -76,8 +77,7 @@ def _surrogate_error(request: HttpRequest) -> JsonResponse | None:
                 ProhibitSurrogateCharactersValidator()(text)
         except ValidationError as err:
             detail = err.detail[0] if isinstance(err.detail, list) else err.detail
-            error = {"message": str(detail), "code": getattr(detail, "code", "invalid"), "param": param}
-            return JsonResponse({"status": 400, "errors": [error]}, status=400)
+            return _allauth_error(400, str(detail), getattr(detail, "code", "invalid"), param)
     return None
 
 
@@ -106,7 +106,12 @@ class AllauthSessionMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         setattr(request, MIDDLEWARE_MARK, True)
         response = self.get_response(request)
-        if response.status_code == 400 and not getattr(response, "content", b"x") and _is_app_client_view(request):
+        if (
+            response.status_code == 400
+            and isinstance(response, HttpResponse)
+            and not response.content
+            and _is_app_client_view(request)
+        ):
             # allauth answers a body that is not a JSON object with an empty 400: give the
             # client its documented error shape instead.
             response = _allauth_error(400, gettext("The request body must be a JSON object."), "invalid_json")
@@ -133,7 +138,7 @@ class AllauthSessionMiddleware:
             enforce_trusted_origin(request)
         except JWTAuthError as err:
             return JsonResponse({"detail": message_for(err), "code": err.code}, status=err.status)
-        return _surrogate_error(request)
+        return _body_error(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponseBase | None:
         if not isinstance(exception, _MAIL_ERRORS) or not _is_app_client_view(request):
@@ -141,17 +146,8 @@ class AllauthSessionMiddleware:
         logger.error(
             "jwtauth: e-mail backend failed during an allauth flow (%s); answering 503", type(exception).__name__
         )
-        response = JsonResponse(
-            {
-                "status": 503,
-                "errors": [
-                    {
-                        "message": gettext("E-mail cannot be sent right now; try again later."),
-                        "code": "email_unavailable",
-                    }
-                ],
-            },
-            status=503,
+        response = _allauth_error(
+            503, gettext("E-mail cannot be sent right now; try again later."), "email_unavailable"
         )
         response["Retry-After"] = str(_MAIL_RETRY_AFTER_SECONDS)
         response["Cache-Control"] = "no-store"
